@@ -1,0 +1,29 @@
+"""The clinical record's verbs. Each runs in one transaction and emits its events inside it."""
+
+from .appointments import book_appointment
+from .documents import attach_document
+from .orders import cancel_order, place_order, set_order_status
+from .patients import (
+    change_patient_identifier,
+    find_patient,
+    merge_patients,
+    register_patient,
+    upsert_location,
+    upsert_practitioner,
+)
+from .reports import finalize_report
+
+__all__ = [
+    "attach_document",
+    "book_appointment",
+    "cancel_order",
+    "change_patient_identifier",
+    "finalize_report",
+    "find_patient",
+    "merge_patients",
+    "place_order",
+    "register_patient",
+    "set_order_status",
+    "upsert_location",
+    "upsert_practitioner",
+]

@@ -1,0 +1,69 @@
+"""Who is acting: an actor context set at every entry point, and the audit writer.
+
+Every entry point (HTTP middleware, the MLLP connection, the DICOM association, the worker,
+a CLI command) wraps its work in `acting_as(...)`. Services call `record(...)` for each change
+they make; a write with no actor raises, so an unaudited path fails loudly in tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from .models import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str  # "user:alice", "hl7:RIS@MERCY", "worker", "cli:root"
+    role: str = ""
+    source_address: str = ""
+    user_agent: str = ""
+
+
+_current_actor: ContextVar[Actor | None] = ContextVar("radbridge_actor", default=None)
+
+
+class NoActorError(RuntimeError):
+    """A change was attempted outside any `acting_as` block: its author would be unknown."""
+
+
+@contextlib.contextmanager
+def acting_as(actor: Actor) -> Iterator[Actor]:
+    token = _current_actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _current_actor.reset(token)
+
+
+def current_actor() -> Actor:
+    actor = _current_actor.get()
+    if actor is None:
+        raise NoActorError("no actor set: wrap this entry point in core.audit.acting_as(...)")
+    return actor
+
+
+def record(
+    action: str,
+    object_type: str = "",
+    object_id: object = "",
+    patient_id: int | None = None,
+    outcome: str = "ok",
+    **detail: object,
+) -> AuditEntry:
+    actor = current_actor()
+    return AuditEntry.objects.create(
+        actor=actor.name,
+        actor_role=actor.role,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        patient_id=patient_id,
+        source_address=actor.source_address,
+        user_agent=actor.user_agent[:300],
+        outcome=outcome,
+        detail=detail,
+    )

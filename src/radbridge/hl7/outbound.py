@@ -1,0 +1,117 @@
+"""Outbound HL7: domain events become messages for the RIS, sent with retries.
+
+Orders placed in RadBridge (portal, FHIR) are `order.placed` events; this consumer turns each
+into an ORM^O01 queued for RADBRIDGE_HL7_OUTBOUND_TARGET, once (the queue row is keyed by
+the event). The `hl7-outbound` job sends due messages in order, retries on connection errors
+and AR/CR with exponential backoff, and dead-letters a message after the configured number
+of attempts or on AE/CE (the RIS understood it and refused it: resending will not help).
+Orders that came from HL7 are not echoed back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from radbridge.clinical.models import Order
+from radbridge.core import jobs, outbox
+from radbridge.core.models import OutboxEvent
+
+from .choices import OutboundStatus
+from .client import MLLPClient, MLLPClientError, parse_target
+from .messages import order_message
+from .models import OutboundMessage
+from .wire import HL7Error, parse_ack
+
+log = logging.getLogger(__name__)
+
+
+def register() -> None:
+    outbox.register_consumer("hl7-outbound-orders", ["order.placed"], queue_order)
+    jobs.register_periodic("hl7-outbound", send_due, interval_seconds=1.0)
+
+
+def queue_order(event: OutboxEvent) -> None:
+    if event.actor.startswith("hl7:") or not settings.HL7_OUTBOUND_TARGET:
+        return  # the RIS told us about this order, or there is no RIS to tell
+    order = Order.objects.select_related("patient", "ordering_practitioner").get(
+        id=event.aggregate_id
+    )
+    control_id = f"RB{event.id:010d}"
+    enqueue(f"event:{event.id}", "ORM^O01", control_id, order_message(order, control_id))
+
+
+def enqueue(
+    source_key: str, message_type: str, control_id: str, text: str, destination: str = ""
+) -> OutboundMessage:
+    message, _ = OutboundMessage.objects.get_or_create(
+        source_key=source_key,
+        defaults={
+            "destination": destination or settings.HL7_OUTBOUND_TARGET,
+            "message_type": message_type,
+            "control_id": control_id,
+            "raw": text,
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    return message
+
+
+def send_due(limit: int = 100) -> int:
+    due = OutboundMessage.objects.filter(
+        status__in=(OutboundStatus.QUEUED, OutboundStatus.RETRYING),
+        next_attempt_at__lte=timezone.now(),
+    ).order_by("id")[:limit]
+    sent = 0
+    for message in due:
+        sent += attempt(message)
+    return sent
+
+
+def attempt(message: OutboundMessage) -> bool:
+    message.attempts += 1
+    try:
+        host, port = parse_target(message.destination)
+        with MLLPClient(host, port, timeout=30) as client:
+            answer = client.send(message.raw.encode("utf-8")).decode("utf-8", "replace")
+        code, _, text = parse_ack(answer)
+    except (MLLPClientError, HL7Error, ValueError) as error:
+        return retry_later(message, str(error))
+    message.ack_code, message.ack_text = code, text
+    if code in ("AA", "CA"):
+        message.status, message.sent_at, message.last_error = (
+            OutboundStatus.SENT,
+            timezone.now(),
+            "",
+        )
+    elif code in ("AE", "CE"):
+        message.status = OutboundStatus.DEAD
+        message.last_error = f"the receiver refused the message ({code}): {text}"
+    else:
+        return retry_later(message, f"the receiver answered {code or 'no MSA'}: {text}")
+    with transaction.atomic():
+        message.save()
+    return message.status == OutboundStatus.SENT
+
+
+def retry_later(message: OutboundMessage, error: str) -> bool:
+    message.last_error = error
+    if message.attempts >= settings.HL7_OUTBOUND_MAX_ATTEMPTS:
+        message.status = OutboundStatus.DEAD
+        log.error(
+            "outbound %s %s dead after %d attempts: %s",
+            message.message_type,
+            message.control_id,
+            message.attempts,
+            error,
+        )
+    else:
+        message.status = OutboundStatus.RETRYING
+        delay = outbox.backoff_delay(message.attempts, base_seconds=2.0, cap_seconds=600)
+        message.next_attempt_at = timezone.now() + timedelta(seconds=max(1.0, delay))
+    message.save()
+    return False

@@ -1,0 +1,15 @@
+"""URL map. The portal, FHIR and DICOMweb mount here as their apps arrive."""
+
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import path
+
+
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health", health, name="health"),
+]
