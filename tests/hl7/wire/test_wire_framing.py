@@ -113,11 +113,16 @@ def test_oversized_frame_in_a_single_read_is_reported_with_its_first_200_bytes()
 
 
 def test_oversized_frame_ending_with_split_end_block_is_discarded_up_to_it():
-    decoder = MLLPDecoder(max_message_bytes=10)
-    events = decoder.feed(b"\x0b" + b"y" * 50)
+    decoder = MLLPDecoder(max_message_bytes=100)
+    events = decoder.feed(b"\x0b" + b"y" * 250)
     events += decoder.feed(b"\x1c")
     events += decoder.feed(b"\r" + frame(MESSAGE_B))
-    assert events == [FrameEvent("oversized", b"y" * 50), FrameEvent("message", MESSAGE_B)]
+    assert events == [FrameEvent("oversized", b"y" * 200), FrameEvent("message", MESSAGE_B)]
+
+
+def test_oversized_complete_frame_shorter_than_200_bytes_reports_only_its_payload():
+    events = MLLPDecoder(max_message_bytes=10).feed(frame(MESSAGE_B))
+    assert events == [FrameEvent("oversized", MESSAGE_B)]
 
 
 def test_frame_of_exactly_the_maximum_size_is_delivered():
@@ -140,9 +145,9 @@ def test_pending_bytes_counts_the_unfinished_frame():
 
 def test_pending_bytes_stays_positive_while_an_oversized_frame_is_discarded():
     decoder = MLLPDecoder(max_message_bytes=10)
-    decoder.feed(b"\x0b" + b"q" * 30)
+    decoder.feed(b"\x0b" + b"q" * 300)
     decoder.feed(b"q" * 30)
-    assert decoder.pending_bytes == 60
+    assert decoder.pending_bytes == 330
     decoder.feed(b"\x1c\r")
     assert decoder.pending_bytes == 0
 

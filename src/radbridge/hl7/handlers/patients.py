@@ -1,5 +1,5 @@
 """ADT: patients registered or updated (A01/A04/A05/A08/A28/A31), merged (A40),
-re-identified (A47).
+re-identified (A47)."""
 
 from __future__ import annotations
 

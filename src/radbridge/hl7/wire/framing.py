@@ -95,13 +95,14 @@ class MLLPDecoder:
             return True
         if end != -1:
             if end > self.max_message_bytes:
-                events.append(FrameEvent(OVERSIZED, bytes(buffer[:_OVERSIZED_HEAD])))
+                events.append(FrameEvent(OVERSIZED, bytes(buffer[:min(end, _OVERSIZED_HEAD)])))
             else:
                 events.append(FrameEvent(MESSAGE, bytes(buffer[:end])))
             del buffer[:end + len(END_BLOCK)]
             self._state = self._OUTSIDE
             return True
-        if len(buffer) > self.max_message_bytes:
+        # Holding the first 200 bytes even under a smaller limit lets the report show them.
+        if len(buffer) > max(self.max_message_bytes, _OVERSIZED_HEAD):
             events.append(FrameEvent(OVERSIZED, bytes(buffer[:_OVERSIZED_HEAD])))
             self._state = self._DISCARDING
             self._discarded = 0
