@@ -134,7 +134,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+    # A file, not memory: the listener's writer thread must see what the tests wrote.
     DATABASES["default"]["TEST"] = {"NAME": str(RADBRIDGE_HOME / "test.sqlite3")}
+    RADBRIDGE_HOME.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -20,7 +20,9 @@ def handle(message: Message) -> str:
     unique_id = txa.value(12) or txa.value(16)
     if not unique_id:
         raise MissingField("TXA", 12, "unique document number", txa.index)
-    lines, content, content_type, _ = report_content(message.segments_named("OBX"))
+    lines, content, content_type, _ = report_content(
+        message.segments_named("OBX"), message.separators.component
+    )
     group = OrderGroup(orc=message.segment("ORC"), obr=message.segment("OBR"))
     accession = accession_number(group) or txa.value(15) or txa.value(14)
     document = services.attach_document(

@@ -63,10 +63,12 @@ def report_groups(message: Message) -> list[tuple[Segment, list[Segment]]]:
     return groups
 
 
-def decode_encapsulated(obx: Segment) -> tuple[bytes, str]:
+def decode_encapsulated(obx: Segment, component_separator: str) -> tuple[bytes, str]:
     """ED (OBX-5): 2 type of data, 3 subtype, 4 encoding (Base64/Hex/A), 5 the data."""
     subtype, encoding = obx.value(5, 3).upper(), obx.value(5, 4).upper()
-    data = obx.value(5, 5)
+    # The data is everything after the 4th component: unencoded XML may carry "^" and "&".
+    parts = obx.text(5).split(component_separator, 4)
+    data = parts[4] if len(parts) == 5 else ""
     try:
         if encoding in ("BASE64", "B64"):
             content = base64.b64decode(re.sub(r"\s+", "", data), validate=True)
@@ -82,6 +84,8 @@ def decode_encapsulated(obx: Segment) -> tuple[bytes, str]:
             field=5,
             code="102",
         ) from None
+    if "/" in subtype:  # some senders put a whole MIME type in the subtype
+        return content, subtype.lower()
     return content, MIME_BY_SUBTYPE.get(subtype, f"application/{subtype.lower() or 'octet-stream'}")
 
 
@@ -106,7 +110,9 @@ def obx_line(obx: Segment) -> str:
     return f"{line} {units}".strip() if value else ""
 
 
-def report_content(observations: list[Segment]) -> tuple[list[str], bytes | None, str, str]:
+def report_content(
+    observations: list[Segment], component_separator: str = "^"
+) -> tuple[list[str], bytes | None, str, str]:
     """(text lines, rendering, rendering type, study UID) of one report's OBX segments."""
     lines: list[str] = []
     broken: list[HL7Error] = []
@@ -121,7 +127,7 @@ def report_content(observations: list[Segment]) -> tuple[list[str], bytes | None
             lines.extend(obx.text(5, n) for n in range(1, len(obx.repetitions(5)) + 1))
         elif value_type == "ED":
             try:
-                content, mime = decode_encapsulated(obx)
+                content, mime = decode_encapsulated(obx, component_separator)
             except HL7Error as error:
                 broken.append(error)
                 continue
@@ -161,7 +167,9 @@ def handle(message: Message) -> str:
         if not order.accession_number:
             raise MissingField("OBR", 18, "accession / filler order number", obr.index)
         status = report_status(obr, observations)
-        lines, rendering, rendering_type, study_uid = report_content(observations)
+        lines, rendering, rendering_type, study_uid = report_content(
+            observations, message.separators.component
+        )
         order.study_instance_uid = order.study_instance_uid or study_uid
         if status is None:
             if patient.identifiers and (order.procedure_code or order.procedure_text):

@@ -178,7 +178,7 @@ def _decode_strict(
         position = offset + error.start
         raise HL7DecodeError(
             f"MSH-18 declares {declared} but byte 0x{body[error.start]:02X} at offset "
-            f"{position} is not valid {expected or declared}; fix the sender's character "
+            f"{position} is not valid {expected or _label(codec)}; fix the sender's character "
             f"set or MSH-18",
             position,
         ) from None
@@ -211,3 +211,10 @@ def _declared_in_text(text: str) -> str | None:
         return None
     value = fields[17].split(fields[1][1:2], 1)[0] if fields[1][1:2] else fields[17]
     return value if value.strip() else None
+
+
+def _label(codec: str) -> str:
+    """A codec name as people write it: "UTF-8", "ISO 8859-3"."""
+    if codec.startswith("iso8859-"):
+        return "ISO 8859-" + codec.removeprefix("iso8859-")
+    return codec.upper().replace("_", "-")

@@ -34,14 +34,12 @@ class HL7Error(Exception):
 
     @property
     def location(self) -> str:
-        """Where the problem is, in HL7 notation ("MSH-2", "PID(3)-5"), or "" when unknown."""
+        """Where the problem is ("PID-5 in segment 3"), or "" when unknown."""
         if self.segment is None:
             return ""
-        location = self.segment
+        location = self.segment if self.field is None else f"{self.segment}-{self.field}"
         if self.segment_index is not None:
-            location += f"({self.segment_index})"
-        if self.field is not None:
-            location += f"-{self.field}"
+            location += f" in segment {self.segment_index}"
         return location
 
     def __str__(self) -> str:
@@ -70,3 +68,6 @@ class HL7DecodeError(HL7Error):
             reason, segment=segment, segment_index=segment_index, field=field, code=code
         )
         self.position = position
+
+    def __str__(self) -> str:
+        return self.reason  # the reason already names MSH-18 and the byte offset
