@@ -10,8 +10,7 @@ ORU = (
     "CTRL\\F\\42|P^T|2.5.1^USA|||AL|NE||UNICODE UTF-8~8859/1\r"
     "PID|1||MRN1^^^MERCY^MR~SSN9^^^USA^SS||DOE^JANE^Q||19640312|F|||"
     "1428 ELM ST^APT 4B^SPRINGFIELD^IL\r"
-    "OBR|1||ACC1|CTCHEST^CT CHEST^L|||||||||||||||||||||||||||||"
-    "7654321&WONG&LISA\r"
+    "OBR|1||ACC1|CTCHEST^CT CHEST^L" + "|" * 28 + "7654321&WONG&LISA\r"
     "OBX|1|TX|CT^CT||Impression: A^B \\T\\ C\\.br\\next line||||||F\r"
     "OBX|2|TX|CT^CT||second||||||F\r"
 )
@@ -155,7 +154,7 @@ def test_separators_are_read_from_the_header():
 def test_text_not_starting_with_msh_raises_naming_what_was_found():
     with pytest.raises(HL7ParseError) as caught:
         parse_message("PID|1||MRN1^^^MERCY^MR\rMSH|^~\\&|")
-    assert "'PID|1||MRN1^^^MERCY'" in str(caught.value)
+    assert "found 'PID|1||MRN1^^^MERCY^'" in str(caught.value)
     assert caught.value.segment == "MSH"
 
 
