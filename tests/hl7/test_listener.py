@@ -99,9 +99,7 @@ def test_wrong_character_set_is_rejected_not_garbled(mllp_listener):
 
 
 def test_several_frames_in_one_write_are_acked_in_order(mllp_listener):
-    frames = b"".join(
-        VT + orm(f"B{n}", f"ACCB{n}").encode() + FS_CR for n in range(5)
-    )
+    frames = b"".join(VT + orm(f"B{n}", f"ACCB{n}").encode() + FS_CR for n in range(5))
     with socket.create_connection(("127.0.0.1", mllp_listener.port)) as sock:
         sock.sendall(b"stray bytes" + frames)
         acks = read_acks(sock, 5)
@@ -128,7 +126,7 @@ def test_frame_split_over_many_writes_is_reassembled(mllp_listener):
     data = VT + orm("SPLIT", "ACC8").encode() + FS_CR
     with socket.create_connection(("127.0.0.1", mllp_listener.port)) as sock:
         for start in range(0, len(data), 7):
-            sock.sendall(data[start:start + 7])
+            sock.sendall(data[start : start + 7])
         ack = read_acks(sock, 1)[0]
     assert parse_ack(ack.decode())[:2] == ("AA", "SPLIT")
 
@@ -162,9 +160,7 @@ def test_truncated_frame_then_disconnect_loses_nothing_acked(mllp_listener):
     assert list(InboundMessage.objects.values_list("control_id", flat=True)) == ["NEXT"]
 
 
-def test_accept_mode_sender_is_acked_after_journal_and_applied_right_after(
-    mllp_listener, settings
-):
+def test_accept_mode_sender_is_acked_after_journal_and_applied_right_after(mllp_listener, settings):
     settings.HL7_ACCEPT_MODE_SENDERS = ["FASTRIS"]
     code, _, _ = send(mllp_listener.port, orm("ACPT", "ACC14", app="FASTRIS"))
     assert code == "AA"

@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "RadBridge core"
 
     def ready(self):
-        from . import jobs, outbox
+        from . import jobs, outbox, roles, services
 
         jobs.register_periodic("outbox-relay", outbox.relay_once, interval_seconds=0.5)
+        roles.register_role("web", services.WebServer)
+        roles.register_role("worker", services.Worker)

@@ -7,9 +7,14 @@ class Hl7Config(AppConfig):
     verbose_name = "HL7 v2 interface"
 
     def ready(self):
-        from radbridge.core import jobs
+        from django.conf import settings
 
-        from . import filedrop, outbound
+        from radbridge.core import jobs, roles
+
+        from . import filedrop, listener, outbound
 
         outbound.register()
         jobs.register_periodic("hl7-inbox", filedrop.poll_inbox, interval_seconds=1.0)
+        roles.register_role(
+            "mllp", lambda: listener.MLLPListener(settings.BIND_ADDRESS, settings.MLLP_PORT)
+        )

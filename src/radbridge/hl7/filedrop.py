@@ -56,11 +56,8 @@ def process_file(path: Path) -> bool:
         log.warning("%s: %s", path.name, error)
     if not messages:
         notes.append("no message (no MSH segment) in the file")
-    outcomes = (
-        ingest_batch([Received(raw=m, channel="file", peer=path.name) for m in messages])
-        if messages
-        else []
-    )
+        messages = [raw]  # journaled as received, and rejected there with the reason
+    outcomes = ingest_batch([Received(raw=m, channel="file", peer=path.name) for m in messages])
     accepted = [o.journal_id for o in outcomes if o.status == InboundStatus.RECEIVED]
     if accepted:
         apply_journaled(accepted)

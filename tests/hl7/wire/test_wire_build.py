@@ -15,8 +15,23 @@ from radbridge.hl7.wire import (
 
 
 def test_msh_delimiters_come_from_the_separators():
-    text = build_message([["MSH", "RADBRIDGE", "MERCY", "RIS", "MERCY", "20250114093512+0100",
-                           None, ["ORM", "O01", "ORM_O01"], "C1", "P", "2.5.1"]])
+    text = build_message(
+        [
+            [
+                "MSH",
+                "RADBRIDGE",
+                "MERCY",
+                "RIS",
+                "MERCY",
+                "20250114093512+0100",
+                None,
+                ["ORM", "O01", "ORM_O01"],
+                "C1",
+                "P",
+                "2.5.1",
+            ]
+        ]
+    )
     assert text == (
         "MSH|^~\\&|RADBRIDGE|MERCY|RIS|MERCY|20250114093512+0100||ORM^O01^ORM_O01|C1|P|2.5.1\r"
     )
@@ -28,10 +43,20 @@ def test_leaves_are_escaped_and_line_breaks_written_as_br():
 
 
 def test_components_subcomponents_and_repetitions():
-    pid = ["PID", "1", None,
-           Repeated([["MRN1", None, None, "MERCY", "MR"], ["SSN9", None, None, "USA", "SS"]]),
-           None, ["DOE", "JANE"], None, None, None, None, None,
-           [["1428 ELM", "APT 4B"], "SPRINGFIELD"]]
+    pid = [
+        "PID",
+        "1",
+        None,
+        Repeated([["MRN1", None, None, "MERCY", "MR"], ["SSN9", None, None, "USA", "SS"]]),
+        None,
+        ["DOE", "JANE"],
+        None,
+        None,
+        None,
+        None,
+        None,
+        [["1428 ELM", "APT 4B"], "SPRINGFIELD"],
+    ]
     text = build_message([["MSH"], pid])
     assert text.split("\r")[1] == (
         "PID|1||MRN1^^^MERCY^MR~SSN9^^^USA^SS||DOE^JANE||||||1428 ELM&APT 4B^SPRINGFIELD"

@@ -6,11 +6,30 @@ from wire_support import corpus_file, needs_corpus
 from radbridge.hl7.wire import HL7DecodeError, HL7Error, decode_message, parse_message
 
 
-def message_bytes(body: str, charset: str = "", encoding: str = "utf-8",
-                  field_separator: str = "|") -> bytes:
+def message_bytes(
+    body: str, charset: str = "", encoding: str = "utf-8", field_separator: str = "|"
+) -> bytes:
     header = "|".join(
-        ["MSH", "^~\\&", "RIS", "MERCY", "HUB", "MERCY", "20250114093512", "", "ADT^A08",
-         "C1", "P", "2.5", "", "", "", "", "", charset]
+        [
+            "MSH",
+            "^~\\&",
+            "RIS",
+            "MERCY",
+            "HUB",
+            "MERCY",
+            "20250114093512",
+            "",
+            "ADT^A08",
+            "C1",
+            "P",
+            "2.5",
+            "",
+            "",
+            "",
+            "",
+            "",
+            charset,
+        ]
     ).replace("|", field_separator)
     return (header + "\r" + body + "\r").encode(encoding)
 
@@ -72,9 +91,7 @@ def test_declared_ascii_with_invalid_utf8_raises_naming_the_offset():
 
 
 def test_declared_8859_1_with_latin1_bytes_uses_latin1():
-    decoded = decode_message(
-        message_bytes("PID|1||||Müller", charset="8859/1", encoding="latin-1")
-    )
+    decoded = decode_message(message_bytes("PID|1||||Müller", charset="8859/1", encoding="latin-1"))
     assert decoded.charset == "iso8859-1"
     assert decoded.warnings == []
     assert "Müller" in decoded.text
@@ -169,8 +186,9 @@ def test_utf16_message_with_bom_is_decoded():
 
 
 def test_charset_read_with_a_nonstandard_field_separator():
-    raw = message_bytes("PID_1____Müller", charset="8859/1", encoding="latin-1",
-                        field_separator="_")
+    raw = message_bytes(
+        "PID_1____Müller", charset="8859/1", encoding="latin-1", field_separator="_"
+    )
     decoded = decode_message(raw)
     assert decoded.declared == "8859/1"
     assert decoded.charset == "iso8859-1"
@@ -183,7 +201,9 @@ def test_garbage_bytes_decode_without_raising():
 
 @needs_corpus
 def test_underscore_separated_corpus_ack_decodes_and_parses():
-    decoded = decode_message(corpus_file("medplum__ACK_nonstandard_field_separator.hl7").read_bytes())
+    decoded = decode_message(
+        corpus_file("medplum__ACK_nonstandard_field_separator.hl7").read_bytes()
+    )
     message = parse_message(decoded.text)
     assert message.separators.field == "_"
     assert message.control_id == "9B38584D"

@@ -29,8 +29,16 @@ from radbridge.hl7.wire import Message, decode_message, parse_message, split_bat
 pytestmark = needs_corpus
 
 OUR_FORMATTING = {
-    ".br": "\n", ".sp": "\n", ".ce": "\n", ".sk": " ",
-    ".in": "", ".ti": "", ".fi": "", ".nf": "", "H": "", "N": "",
+    ".br": "\n",
+    ".sp": "\n",
+    ".ce": "\n",
+    ".sk": " ",
+    ".in": "",
+    ".ti": "",
+    ".fi": "",
+    ".nf": "",
+    "H": "",
+    "N": "",
 }
 
 

@@ -7,11 +7,11 @@ from hypothesis import strategies as st
 
 from radbridge.hl7.wire import DEFAULT_SEPARATORS, Separators, escape, unescape
 
-UNDERSCORE = Separators(field="_", component="^", repetition="~", escape="\\",
-                        subcomponent="&")
+UNDERSCORE = Separators(field="_", component="^", repetition="~", escape="\\", subcomponent="&")
 WITH_TRUNCATION = Separators(truncation="#")
-ODD = Separators(field="!", component="@", repetition="*", escape="%", subcomponent="$",
-                 truncation="=")
+ODD = Separators(
+    field="!", component="@", repetition="*", escape="%", subcomponent="$", truncation="="
+)
 
 
 def test_text_without_escape_character_comes_back_unchanged():

@@ -45,7 +45,7 @@ def test_stream_split_at_every_byte_position_is_reassembled():
 
 def test_stream_fed_one_byte_at_a_time_is_reassembled():
     stream = frame(MESSAGE_A) + frame(MESSAGE_B)
-    events = feed_all(MLLPDecoder(), [stream[i:i + 1] for i in range(len(stream))])
+    events = feed_all(MLLPDecoder(), [stream[i : i + 1] for i in range(len(stream))])
     assert events == [FrameEvent("message", MESSAGE_A), FrameEvent("message", MESSAGE_B)]
 
 
@@ -98,7 +98,7 @@ def test_start_block_arriving_in_a_later_read_abandons_the_partial_frame():
 def test_oversized_frame_is_reported_once_and_the_next_frame_delivered():
     decoder = MLLPDecoder(max_message_bytes=100)
     big = b"MSH|" + b"x" * 1000
-    events = feed_all(decoder, [frame(big)[i:i + 64] for i in range(0, len(big) + 3, 64)])
+    events = feed_all(decoder, [frame(big)[i : i + 64] for i in range(0, len(big) + 3, 64)])
     events += decoder.feed(frame(MESSAGE_A))
     assert events == [FrameEvent("oversized", big[:200]), FrameEvent("message", MESSAGE_A)]
 
@@ -156,5 +156,5 @@ def test_large_frame_in_many_reads_is_decoded_in_linear_time():
     payload = b"OBX|1|ED|PDF||" + b"QUJD" * 250_000
     stream = frame(payload)
     decoder = MLLPDecoder()
-    events = feed_all(decoder, [stream[i:i + 4096] for i in range(0, len(stream), 4096)])
+    events = feed_all(decoder, [stream[i : i + 4096] for i in range(0, len(stream), 4096)])
     assert events == [FrameEvent("message", payload)]

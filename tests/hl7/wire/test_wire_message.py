@@ -99,9 +99,7 @@ def test_raw_field_keeps_escapes_and_value_unescapes(message):
 
 def test_repetitions_give_each_repetition(message):
     repetitions = message.segment("PID").repetitions(3)
-    assert [repetition.raw for repetition in repetitions] == [
-        "MRN1^^^MERCY^MR", "SSN9^^^USA^SS"
-    ]
+    assert [repetition.raw for repetition in repetitions] == ["MRN1^^^MERCY^MR", "SSN9^^^USA^SS"]
     assert repetitions[1].value(4) == "USA"
     assert repetitions[0].components() == ["MRN1", "", "", "MERCY", "MR"]
     assert message.segment("PID").repetitions(2) == []
@@ -170,8 +168,16 @@ def test_batch_given_to_parse_message_points_to_split_batch():
 
 @pytest.mark.parametrize(
     "header",
-    ["MSH|^~\\", "MSH|^~\\&xy|", "MSH|^^\\&|", "MSH|^~\\a|", "MSHA^~\\&A", "MSH", "MSH |^~\\&",
-     "MSH|^~|\\&|"],
+    [
+        "MSH|^~\\",
+        "MSH|^~\\&xy|",
+        "MSH|^^\\&|",
+        "MSH|^~\\a|",
+        "MSHA^~\\&A",
+        "MSH",
+        "MSH |^~\\&",
+        "MSH|^~|\\&|",
+    ],
 )
 def test_invalid_encoding_characters_raise_with_code_and_field(header):
     with pytest.raises(HL7ParseError) as caught:

@@ -98,7 +98,7 @@ def decode_message(raw: bytes, *, aliases: Mapping[str, str] | None = None) -> D
 def read_declared_charset(raw: bytes) -> str | None:
     """MSH-18's first repetition from the bytes of the first MSH segment, or None if blank."""
     start = 0 if raw[:3] == b"MSH" else _find_msh(raw)
-    if start == -1 or len(raw) < start + 8:
+    if start == -1:
         return None
     end = len(raw)
     for terminator in (b"\r", b"\n"):
@@ -106,8 +106,9 @@ def read_declared_charset(raw: bytes) -> str | None:
         if found != -1 and found < end:
             end = found
     header = raw[start:end]
-    field_separator = header[3:4]
-    fields = header.split(field_separator)
+    if len(header) < 4:
+        return None
+    fields = header.split(header[3:4])  # MSH-1, the field separator
     if len(fields) < 18:
         return None
     repetition_separator = fields[1][1:2]  # MSH-2 is fields[1]; its 2nd character
