@@ -224,3 +224,12 @@ def test_corpus_order_declaring_8859_1_but_sent_in_utf8_keeps_the_en_dash():
 def test_corpus_message_with_bom_decodes_from_msh():
     decoded = decode_message(corpus_file("msfhirconv__ADT01-23.hl7").read_bytes())
     assert decoded.text.startswith("MSH|")
+
+
+def test_charset_of_the_first_message_in_a_batch_is_read():
+    raw = b"FHS|^~\\&\rBHS|^~\\&\r" + message_bytes("PID|1||||M\xfcller", charset="8859/1",
+                                                    encoding="latin-1")
+    raw += b"\n" + message_bytes("PID|2", charset="ASCII")
+    decoded = decode_message(raw)
+    assert decoded.declared == "8859/1"
+    assert "Müller" in decoded.text

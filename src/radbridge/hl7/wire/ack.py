@@ -44,7 +44,7 @@ ERROR_CODE_TEXTS = {
 
 # Random start and process id keep ids from two processes started in the same
 # millisecond apart; the counter keeps ids from one process apart.
-_counter = itertools.count(random.randrange(0x1000))
+_counter = itertools.count(random.randrange(0x10000))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ class AckError:
 def new_control_id() -> str:
     """A message control id unique across processes, at most 20 characters (ST in v2.5)."""
     milliseconds = time.time_ns() // 1_000_000
-    return f"A{milliseconds:011X}{os.getpid() & 0xFFFF:04X}{next(_counter) & 0xFFF:03X}"
+    return f"A{milliseconds:011X}{os.getpid() & 0xFFFF:04X}{next(_counter) & 0xFFFF:04X}"
 
 
 def is_enhanced_mode(message: Message) -> bool:
@@ -111,8 +111,7 @@ def build_ack(
         escape(control_id or new_control_id(), separators),
         echoed(11, "P"),
         echoed(12, DEFAULT_VERSION),
-        "", "", "", "", "",
-        echoed(18),  # the ACK is written in the character set the sender declared
+        # No MSH-18: the ACK's bytes are chosen by whoever frames it, not declared here.
     ]
     if acknowledged_control_id is not None:
         acknowledged = escape(acknowledged_control_id, separators)

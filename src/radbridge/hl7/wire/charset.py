@@ -25,10 +25,10 @@ CHARSETS: dict[str, str] = {
     "UTF-8": "utf-8",
     "UNICODE UTF-16": "utf-16",
     "UNICODE UTF-32": "utf-32",
-    # Japanese sets are switched in with ISO 2022 escape sequences; iso2022_jp_2 knows
-    # JIS X 0208 (ISO IR87) and JIS X 0212 (ISO IR159).
     "ISO IR6": "ascii",
     "ISO IR100": "iso8859-1",
+    # Japanese sets are switched in with ISO 2022 escape sequences; iso2022_jp_2 knows
+    # JIS X 0208 (ISO IR87) and JIS X 0212 (ISO IR159).
     "ISO IR87": "iso2022_jp_2",
     "ISO IR159": "iso2022_jp_2",
     "ISO IR14": "shift_jis",
@@ -120,11 +120,10 @@ def read_declared_charset(raw: bytes) -> str | None:
 
 
 def _find_msh(raw: bytes) -> int:
-    for line_start in (b"\rMSH", b"\nMSH"):
-        found = raw.find(line_start)
-        if found != -1:
-            return found + 1
-    return -1
+    """Start of the first MSH that begins a line (after a batch header), or -1."""
+    found = [raw.find(line_start) for line_start in (b"\rMSH", b"\nMSH")]
+    found = [position for position in found if position != -1]
+    return min(found) + 1 if found else -1
 
 
 def _codec_for(declared: str, aliases: Mapping[str, str] | None) -> str:
