@@ -90,10 +90,12 @@ INSTALLED_APPS = [
     "radbridge.core",
     "radbridge.clinical",
     "radbridge.hl7",
+    "radbridge.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,6 +152,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = RADBRIDGE_HOME / "static"
 MEDIA_ROOT = RADBRIDGE_HOME / "media"
+# Assets are served by RadBridge itself (no CDN, no separate web server needed).
+WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION

@@ -163,6 +163,10 @@ def test_enhanced_mode_when_msh15_or_msh16_is_valued():
     assert is_enhanced_mode(oru(application="NE"))
 
 
+def test_blank_msh15_is_original_mode():
+    assert not is_enhanced_mode(oru(accept=" "))
+
+
 def test_parse_ack_round_trip():
     ack = build_ack(oru(), "CE", "try later", now=NOW.astimezone(UTC))
     assert parse_ack(ack) == ("CE", "MSG|001", "try later")

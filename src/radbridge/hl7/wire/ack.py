@@ -65,7 +65,8 @@ def new_control_id() -> str:
 
 def is_enhanced_mode(message: Message) -> bool:
     """MSH-15 or MSH-16 filled in means the sender wants enhanced-mode (CA then AA) acks."""
-    return bool(message.accept_ack_type or message.application_ack_type)
+    # Some senders pad MSH-15 with a space (msfhirconv ADT01-23): that is not a request.
+    return bool(message.accept_ack_type.strip() or message.application_ack_type.strip())
 
 
 def build_ack(

@@ -7,15 +7,10 @@ think about delimiters; trailing empty fields and components are omitted, as HL7
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from .escape import escape
-from .separators import DEFAULT_SEPARATORS, HEADER_SEGMENTS, Separators
-
-_SEGMENT_ID = re.compile(r"[A-Z0-9]{3}\Z")
-
-Leaf = str | int | None
+from .separators import DEFAULT_SEPARATORS, HEADER_SEGMENTS, SEGMENT_ID, Separators
 
 
 class Repeated(list):
@@ -30,7 +25,7 @@ def build_message(segments: Sequence[Sequence[object]],
 
 
 def _segment(items: Sequence[object], separators: Separators) -> str:
-    if not items or not isinstance(items[0], str) or not _SEGMENT_ID.match(items[0]):
+    if not items or not isinstance(items[0], str) or not SEGMENT_ID.match(items[0]):
         raise ValueError(f"a segment starts with its 3-character name, got {items[:1]!r}")
     name = items[0]
     first_number = 3 if name in HEADER_SEGMENTS else 1

@@ -9,14 +9,19 @@ outbound messages are written with `build_message` (re-exported here from `build
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
 from .build import Repeated, build_message
 from .errors import SEGMENT_SEQUENCE_ERROR, HL7ParseError
 from .escape import unescape
-from .separators import DEFAULT_SEPARATORS, HEADER_SEGMENTS, Separators, read_separators
+from .separators import (
+    DEFAULT_SEPARATORS,
+    HEADER_SEGMENTS,
+    SEGMENT_ID,
+    Separators,
+    read_separators,
+)
 
 __all__ = [
     "DEFAULT_SEPARATORS", "BatchSplit", "FieldValue", "Message", "Repeated", "Segment",
@@ -24,7 +29,6 @@ __all__ = [
 ]
 
 _BATCH_ENVELOPE = ("FHS", "BHS", "BTS", "FTS")
-_SEGMENT_ID = re.compile(r"[A-Z0-9]{3}\Z")
 
 
 def _leaf(raw: str, separators: Separators, component: int, subcomponent: int,
@@ -302,7 +306,7 @@ def split_batch(text: str) -> BatchSplit:
             if current:
                 messages.append("".join(segment + "\r" for segment in current))
             current = None
-        elif current is not None and _SEGMENT_ID.match(head) and after_head in (
+        elif current is not None and SEGMENT_ID.match(head) and after_head in (
             field_separator, ""
         ):
             current.append(line)

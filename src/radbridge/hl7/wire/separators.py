@@ -7,11 +7,13 @@ delimiter is handled the same way as one using the usual "|^~\\&".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .errors import DATA_TYPE_ERROR, HL7ParseError
 
 HEADER_SEGMENTS = ("MSH", "BHS", "FHS")
+SEGMENT_ID = re.compile(r"[A-Z0-9]{3}\Z")  # what a segment name looks like
 
 
 @dataclass(frozen=True, slots=True)

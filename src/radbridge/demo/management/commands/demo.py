@@ -1,0 +1,56 @@
+"""`radbridge demo`: start every role and fill the system through its real interfaces."""
+
+import asyncio
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from radbridge.core.management.commands.serve import Command as ServeCommand
+from radbridge.hl7.client import MLLPClient
+from radbridge.hl7.wire import parse_ack
+
+from ...centre import demo_messages
+
+
+class Command(ServeCommand):
+    help = "Run RadBridge with a demo centre: every role, demo data sent over MLLP."
+
+    def handle(self, *args, **options):
+        settings.RADBRIDGE_HOME.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        self.login = self.ensure_admin()
+        super().handle(*args, role=None, no_migrate=True)
+
+    def ensure_admin(self) -> str:
+        users = get_user_model()
+        password = secrets.token_urlsafe(12)
+        user, _ = users.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        user.set_password(password)
+        user.save()
+        return password
+
+    async def serve(self, chosen):
+        asyncio.get_running_loop().call_later(1.0, self.feed_in_background)
+        await super().serve(chosen)
+
+    def feed_in_background(self):
+        asyncio.get_running_loop().run_in_executor(None, self.feed)
+
+    def feed(self):
+        messages = demo_messages()
+        codes = {}
+        with MLLPClient("127.0.0.1", settings.MLLP_PORT, timeout=30) as client:
+            for text in messages:
+                code = parse_ack(client.send(text.encode("utf-8")).decode("utf-8"))[0]
+                codes[code] = codes.get(code, 0) + 1
+        self.stdout.write(
+            f"\nDemo centre loaded over MLLP: {len(messages)} messages ({codes}).\n"
+            f"  Admin and interface monitor: http://{settings.BIND_ADDRESS}:{settings.HTTP_PORT}"
+            f"/admin/  login: admin / {self.login}\n"
+            f"  Send your own HL7: radbridge hl7 send --port {settings.MLLP_PORT} FILE.hl7\n"
+        )
+        self.stdout.flush()
