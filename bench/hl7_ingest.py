@@ -104,7 +104,7 @@ def pg_reachable(pg_url: str) -> str | None:
     try:
         pg_admin(pg_url, "SELECT 1")
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip PostgreSQL"
+    except Exception as exc:  # any failure means "skip PostgreSQL"
         return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
 
 
@@ -163,19 +163,28 @@ def run_server(srv: Server, scenarios, args, tmp_root: Path, n: int) -> list[dic
     """Start one server, run every scenario against it, stop it; one result dict each."""
     tmp = tmp_root / srv.key
     tmp.mkdir()
-    log_path = tmp / "server.log"
-    port = free_port()
-    dsn = ""
+    subst = {"port": str(free_port()), "tmp": str(tmp), "dsn": ""}
+    name = f"radbridge_bench_{os.getpid()}_{n}"
     if srv.pg_db:
-        name = f"radbridge_bench_{os.getpid()}_{n}"
         pg_admin(args.pg_url, f'CREATE DATABASE "{name}"')
-        dsn = urlsplit(args.pg_url)._replace(path="/" + name).geturl()
-    subst = {"port": str(port), "tmp": str(tmp), "dsn": dsn}
+        subst["dsn"] = urlsplit(args.pg_url)._replace(path="/" + name).geturl()
+    try:
+        results = load(srv, scenarios, args, subst)
+    finally:
+        if srv.pg_db:
+            pg_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    done = {r["scenario"] for r in results}
+    base = {"server": srv.key, "label": srv.label, "db": srv.db}
+    return [dict(base, **r) for r in results] + [
+        dict(base, scenario=sc, error="not run: server failed")
+        for sc, _, _ in scenarios if sc not in done]
+
+
+def load(srv: Server, scenarios, args, subst: dict[str, str]) -> list[dict]:
+    port, log_path = int(subst["port"]), Path(subst["tmp"]) / "server.log"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("RADBRIDGE_") and k != "DATABASE_URL"}
     env.update({k: v.format(**subst) for k, v in srv.env.items()})
-    argv = [a.format(**subst) for a in srv.argv]
-    base = {"server": srv.key, "label": srv.label, "db": srv.db}
     results = []
     with open(log_path, "wb") as log:
         try:
@@ -184,23 +193,23 @@ def run_server(srv: Server, scenarios, args, tmp_root: Path, n: int) -> list[dic
                                      stdout=log, stderr=subprocess.STDOUT, timeout=300)
                 if mig.returncode != 0:
                     raise RuntimeError(f"radbridge migrate exited {mig.returncode}")
-            proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, cwd=tmp)
+            proc = subprocess.Popen([a.format(**subst) for a in srv.argv], env=env, stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    cwd=subst["tmp"])
         except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
             print(f"  {srv.key}: could not start: {exc}\n{tail(log_path)}")
-            return [dict(base, scenario=sc, error=str(exc)) for sc, _, _ in scenarios]
+            return []
         try:
             if not wait_port(port, proc, args.start_timeout):
                 why = f"exited {proc.returncode}" if proc.poll() is not None else "no listen"
                 print(f"  {srv.key}: not accepting on :{port} ({why})\n{tail(log_path)}")
-                return [dict(base, scenario=sc, error=why) for sc, _, _ in scenarios]
+                return []
             start = 1
             for sc, conns, total in scenarios:
-                results.append(dict(base, scenario=sc, **client(port, conns, total, start,
-                                                                 args.max_seconds)))
+                r = client(port, conns, total, start, args.max_seconds)
+                results.append(dict(r, scenario=sc))
                 start += total  # fresh MSH-10s: no scenario looks like a retransmission
-                r = results[-1]
-                print(f"  {srv.key:18} {sc:8} " + (
+                print(f"  {srv.key:20} {sc:8} " + (
                     f"{r['msgs_per_s']:>9,.0f} msgs/s  p50 {r['p50_ms']} ms  "
                     f"p99 {r['p99_ms']} ms  bad {r['bad_acks']}" if "error" not in r
                     else "ERROR " + r["error"]), flush=True)
@@ -211,11 +220,7 @@ def run_server(srv: Server, scenarios, args, tmp_root: Path, n: int) -> list[dic
                     break
         finally:
             stop(proc)
-            if srv.pg_db:
-                pg_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    done = {r["scenario"] for r in results}
-    return results + [dict(base, scenario=sc, error="server died")
-                      for sc, _, _ in scenarios if sc not in done]
+    return results
 
 
 def client(port: int, conns: int, total: int, start: int, max_seconds: float) -> dict:
@@ -227,8 +232,10 @@ def client(port: int, conns: int, total: int, start: int, max_seconds: float) ->
         res = json.loads(run.stdout.strip().splitlines()[-1])
     except (subprocess.TimeoutExpired, IndexError, json.JSONDecodeError) as exc:
         return {"error": f"client failed: {type(exc).__name__} {exc}"[:300]}
-    if res["msgs"] < total or res["worker_errors"]:
-        res["note"] = f"{res['msgs']}/{total} msgs {'; '.join(res['worker_errors'])}"[:120]
+    if res["msgs"] < total:
+        res["note"] = f"stopped at --max-seconds: {res['msgs']}/{total} msgs"
+    if res["worker_errors"]:
+        res["note"] = "client errors: " + "; ".join(res["worker_errors"])[:100]
     return res
 
 
@@ -245,7 +252,7 @@ def ratio_lines(results: list[dict], scenarios) -> list[dict]:
                     row["ratio"] = None
                 else:
                     row["ratio"] = round(a["msgs_per_s"] / b["msgs_per_s"], 2)
-                    ok = row["ratio"] >= target and not a["bad_acks"] and "note" not in a
+                    ok = row["ratio"] >= target and not a["bad_acks"] and not a["worker_errors"]
                     if num.startswith("rb-journal"):
                         ok = ok and a["p99_ms"] < 5.0
                     row["met"] = ok
@@ -268,7 +275,8 @@ def main() -> int:
     scenarios = []
     for item in args.scenarios.split(","):
         conns, total = (int(x) for x in item.lower().split("x"))
-        scenarios.append((item, conns, max(conns, total // 10) if args.quick else total))
+        total = max(conns, total // 10) if args.quick else total
+        scenarios.append((f"{conns}x{total}", conns, total))
     notes = []
     pg_why = "--no-pg" if args.no_pg else pg_reachable(args.pg_url)
     if pg_why:
@@ -282,7 +290,7 @@ def main() -> int:
     for note in notes:
         print("note:", note)
     tmp_root = Path(tempfile.mkdtemp(prefix="radbridge-bench-"))
-    print(f"{len(todo)} servers x {[f'{c}x{t}' for _, c, t in scenarios]} (temp {tmp_root})")
+    print(f"{len(todo)} servers x {[sc for sc, _, _ in scenarios]} (temp {tmp_root})")
     results = []
     try:
         for n, srv in enumerate(todo):

@@ -40,6 +40,7 @@ REPORT_STATUS_CODES = {
     "X": ReportStatus.CANCELLED,
     "D": ReportStatus.CANCELLED,
 }
+NO_RESULT_CODES = {"O", "I", "S"}  # order received, in progress, scheduled: no report yet
 TEXT_TYPES = {"TX", "FT", "ST"}
 SKIPPED_TYPES = {"HD", "RP"}  # references and identifiers, not report content
 STUDY_UID_CODES = {"113014", "110180"}  # DCM codes: Study, Study Instance UID
@@ -144,9 +145,12 @@ def report_content(
 
 
 def report_status(obr: Segment, observations: list[Segment]) -> str | None:
-    code = obr.value(25).upper() or next(
-        (obx.value(11).upper() for obx in observations if obx.value(11)), ""
-    )
+    """OBR-25 when it is a result status; else the OBX-11 of the observations."""
+    code = obr.value(25).upper()
+    if code in NO_RESULT_CODES:
+        return None
+    if code not in REPORT_STATUS_CODES:
+        code = next((obx.value(11).upper() for obx in observations if obx.value(11)), "")
     return REPORT_STATUS_CODES.get(code)
 
 
