@@ -24,6 +24,7 @@ from django.utils import timezone
 from radbridge.clinical.errors import ClinicalRuleError
 from radbridge.core.audit import Actor, acting_as
 
+from . import journal_sql
 from .choices import InboundStatus
 from .handlers import HANDLERS
 from .handlers.fields import collected_warnings
@@ -171,12 +172,7 @@ def ingest_one(item: Received, previous_in_batch: dict) -> tuple[Outcome, Inboun
         return finish(row, started, message)
     accept, _, reject = ack_codes(message)
     key = (row.sender_key, row.control_id)
-    previous = previous_in_batch.get(key) or (
-        InboundMessage.objects.filter(sender_key=row.sender_key, control_id=row.control_id)
-        .only("id", "content_hash", "status", "ack")
-        .order_by("-id")
-        .first()
-    )
+    previous = previous_in_batch.get(key) or journal_sql.latest(*key)
     if (
         previous is not None
         and previous.content_hash == content_hash
@@ -212,14 +208,17 @@ def ingest_one(item: Received, previous_in_batch: dict) -> tuple[Outcome, Inboun
         row.status, row.ack, row.error = applied.status, applied.ack, applied.error
         row.warnings = "\n".join(filter(None, [row.warnings, *applied.warnings]))
         row.applied_at = timezone.now() if row.status == InboundStatus.APPLIED else None
-    previous_in_batch[key] = row
-    return finish(row, started, message)
+    outcome, row = finish(row, started, message)
+    previous_in_batch[key] = journal_sql.Previous(
+        row.id, row.content_hash, row.status, row.ack, row.duplicate_of_id
+    )
+    return outcome, row
 
 
 def finish(row: InboundMessage, started: float, message: Message | None):
     row.ack_code = ack_code_of(row.ack)
     row.processing_ms = round((time.perf_counter() - started) * 1000, 3)
-    row.save(force_insert=True)
+    journal_sql.insert(row)
     return Outcome(row.ack, row.ack_code, row.status, row.id, message), row
 
 

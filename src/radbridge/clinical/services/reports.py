@@ -52,7 +52,20 @@ def effective_status(report: Report | None, status: str) -> str:
     return status
 
 
-@transaction.atomic
+def repeats_current_version(data: ReportData) -> bool:
+    """One cheap read before any lock: is this exactly the version we already hold?"""
+    current = (
+        ReportVersion.objects.filter(report__order__accession_number=data.accession_number)
+        .order_by("-number")
+        .values_list("status", "text")
+        .first()
+    )
+    return current is not None and current[1] == data.text and (
+        current[0] == data.status
+        or (data.status == ReportStatus.FINAL and current[0] == ReportStatus.CORRECTED)
+    )
+
+
 def finalize_report(data: ReportData) -> ReportVersion | None:
     """Store a new version of an order's report; None when it repeats the current version.
 
@@ -68,6 +81,13 @@ def finalize_report(data: ReportData) -> ReportVersion | None:
         raise ClinicalRuleError(
             f"report for {data.accession_number} has no text", field="report.text"
         )
+    if repeats_current_version(data):
+        return None  # the same report sent again: nothing new to tell anyone
+    return store_report_version(data)
+
+
+@transaction.atomic
+def store_report_version(data: ReportData) -> ReportVersion | None:
     order = find_or_create_order(data)
     report = Report.objects.filter(order=order).first()
     current = report.versions.order_by("-number").first() if report else None
