@@ -154,6 +154,7 @@ STATIC_ROOT = RADBRIDGE_HOME / "static"
 MEDIA_ROOT = RADBRIDGE_HOME / "media"
 # Assets are served by RadBridge itself (no CDN, no separate web server needed).
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION

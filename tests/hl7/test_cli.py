@@ -83,3 +83,20 @@ def test_unknown_role_is_a_clear_error():
     result = radbridge("serve", "--role", "pacs", "--no-migrate")
     assert result.returncode != 0
     assert "unknown role pacs" in result.stderr
+
+
+@pytest.mark.django_db
+def test_prune_deletes_old_entries_but_keeps_failed_ones(actor, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from radbridge.hl7.journal import prune
+
+    monkeypatch.setitem(handlers.HANDLERS, ("ORM", "O01"), lambda m: 1 / 0)
+    ingest_batch([Received(orm("P1", "ACCP1").encode(), "mllp", "test")])
+    monkeypatch.undo()
+    ingest_batch([Received(orm("P2", "ACCP2").encode(), "mllp", "test")])
+    InboundMessage.objects.update(received_at=timezone.now() - timedelta(days=400))
+    assert prune(365) == 1
+    assert list(InboundMessage.objects.values_list("status", flat=True)) == ["failed"]

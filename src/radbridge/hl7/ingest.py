@@ -84,7 +84,7 @@ def error_ack(message: Message | None, code: str, error: HL7Error) -> str:
     return build_ack(
         message,
         code,
-        error.reason,
+        str(error),  # with its location, so the sender's log says where
         [AckError(error.code, error.reason, error.segment, error.segment_index, error.field)],
         sending_application=settings.HL7_SENDING_APPLICATION,
         sending_facility=settings.HL7_SENDING_FACILITY,

@@ -114,7 +114,8 @@ class MLLPListener:
                 else settings.HL7_IDLE_TIMEOUT_SECONDS
             )
             try:
-                data = await asyncio.wait_for(reader.read(READ_SIZE), timeout)
+                async with asyncio.timeout(timeout):  # no extra task per read, unlike wait_for
+                    data = await reader.read(READ_SIZE)
             except TimeoutError:
                 log.info(
                     "MLLP connection %s closed: %s",

@@ -4,8 +4,8 @@ Connections hand their messages to one thread that takes everything queued at th
 and journals it in one transaction ("group commit"): under load one fsync covers many
 messages, while a lone message still commits at once. Order is kept: per connection,
 messages are queued in the order they were read, and the thread works the queue in order.
-Accept-mode messages are ACKed after that commit and applied by a second thread, in journal
-order, so applying never holds up acknowledging.
+Accept-mode messages are ACKed after that commit and applied by the same thread, in journal
+order, whenever no message waits to be journaled.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection
 
 from radbridge.core.audit import Actor, acting_as
 
@@ -47,45 +47,14 @@ def drain(source: queue.SimpleQueue) -> tuple[list, bool]:
     return [entry for entry in batch if entry is not STOP], stopping
 
 
-class Applier:
-    """Applies accept-mode messages after their ACK, oldest first, a batch per transaction."""
-
-    def __init__(self):
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self.run, name="hl7-apply", daemon=True)
-
-    def run(self) -> None:
-        with acting_as(Actor(name="hl7:listener", role="interface")):
-            try:
-                apply_journaled()  # accept-mode messages left over from before a crash
-            except DatabaseError:
-                log.exception("could not apply journaled messages at start")
-            while True:
-                batch, stopping = drain(self.queue)
-                if batch:
-                    self.apply(dict(batch))
-                if stopping:
-                    connection.close()
-                    return
-
-    def apply(self, messages: dict) -> None:
-        try:
-            with transaction.atomic():
-                apply_journaled(list(messages), messages)
-        except DatabaseError:
-            log.exception("applying accepted messages failed; they stay in the journal")
-            close_old_connections()
-
-
 class IngestPipeline:
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
         self.thread = threading.Thread(target=self.run, name="hl7-ingest", daemon=True)
-        self.applier = Applier()
+        self.to_apply: dict[int, object] = {}  # accepted, ACKed, not yet applied; in order
 
     def start(self) -> None:
-        self.applier.thread.start()
         self.thread.start()
 
     async def submit(self, item: Received) -> Outcome:
@@ -96,19 +65,43 @@ class IngestPipeline:
     def stop(self) -> None:
         """Finish what is queued, then end the thread."""
         self.queue.put(STOP)
-        self.thread.join(timeout=60)
-        self.applier.queue.put(STOP)
-        self.applier.thread.join(timeout=300)
+        self.thread.join(timeout=300)
 
     def run(self) -> None:
+        """One database thread: journal (and ACK) first; apply accepted messages in the gaps.
+
+        One writer means no lock contention on SQLite, and a waiting sender is never held
+        up by more than one message being applied.
+        """
         with acting_as(Actor(name="hl7:listener", role="interface")):
+            self.apply_leftovers()
             while True:
+                if self.to_apply and self.queue.empty():
+                    self.apply_next()
+                    continue
                 batch, stopping = drain(self.queue)
                 if batch:
                     self.process(batch)
                 if stopping:
+                    while self.to_apply:
+                        self.apply_next()
                     connection.close()
                     return
+
+    def apply_leftovers(self) -> None:
+        try:
+            apply_journaled()  # accept-mode messages left from before a crash
+        except DatabaseError:
+            log.exception("could not apply journaled messages at start")
+
+    def apply_next(self) -> None:
+        journal_id = next(iter(self.to_apply))
+        message = self.to_apply.pop(journal_id)
+        try:
+            apply_journaled([journal_id], {journal_id: message})
+        except DatabaseError:
+            log.exception("applying journal #%d failed; it stays in the journal", journal_id)
+            close_old_connections()
 
     def process(self, batch: list) -> None:
         items = [item for item, _ in batch]
@@ -123,7 +116,7 @@ class IngestPipeline:
         self.loop.call_soon_threadsafe(resolve, [future for _, future in batch], outcomes)
         for outcome in outcomes:
             if outcome.status == "received":
-                self.applier.queue.put((outcome.journal_id, outcome.message))
+                self.to_apply[outcome.journal_id] = outcome.message
 
 
 def resolve(futures: list[asyncio.Future], outcomes: list[Outcome]) -> None:
