@@ -5,7 +5,7 @@ and journals it in one transaction ("group commit"): under load one fsync covers
 messages, while a lone message still commits at once. Order is kept: per connection,
 messages are queued in the order they were read, and the thread works the queue in order.
 Accept-mode messages are ACKed after that commit and applied by the same thread, in journal
-order, whenever no message waits to be journaled.
+order, when senders pause (and at least once a second under a steady stream).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 
 from django.db import DatabaseError, close_old_connections, connection
 
@@ -32,12 +33,19 @@ from .wire import HL7Error
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
+# Accept mode: apply when senders pause this long, and at the latest once the oldest
+# accepted message has waited this long, so acknowledging stays fast under a burst.
+IDLE_BEFORE_APPLY = 0.005
+MAX_APPLY_LAG = 1.0
 STOP = object()
 
 
-def drain(source: queue.SimpleQueue) -> tuple[list, bool]:
+def drain(source: queue.SimpleQueue, timeout: float | None = None) -> tuple[list, bool]:
     """Wait for one entry, then take what else is queued; (entries, stop was asked)."""
-    batch = [source.get()]
+    try:
+        batch = [source.get(timeout=timeout)]
+    except queue.Empty:
+        return [], False
     while len(batch) < MAX_BATCH:
         try:
             batch.append(source.get_nowait())
@@ -52,7 +60,8 @@ class IngestPipeline:
         self.loop = loop
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
         self.thread = threading.Thread(target=self.run, name="hl7-ingest", daemon=True)
-        self.to_apply: dict[int, object] = {}  # accepted, ACKed, not yet applied; in order
+        # Accepted and ACKed, not yet applied, in journal order: id -> (message, accepted at).
+        self.to_apply: dict[int, tuple] = {}
 
     def start(self) -> None:
         self.thread.start()
@@ -76,12 +85,14 @@ class IngestPipeline:
         with acting_as(Actor(name="hl7:listener", role="interface")):
             self.apply_leftovers()
             while True:
-                if self.to_apply and self.queue.empty():
-                    self.apply_next()
-                    continue
-                batch, stopping = drain(self.queue)
+                if self.to_apply and self.apply_lag() > MAX_APPLY_LAG:
+                    self.apply_next()  # a steady stream must not starve applying
+                # With work to apply, wait only briefly for the next message before applying.
+                batch, stopping = drain(self.queue, IDLE_BEFORE_APPLY if self.to_apply else None)
                 if batch:
                     self.process(batch)
+                elif self.to_apply and not stopping:
+                    self.apply_next()
                 if stopping:
                     while self.to_apply:
                         self.apply_next()
@@ -94,9 +105,13 @@ class IngestPipeline:
         except DatabaseError:
             log.exception("could not apply journaled messages at start")
 
+    def apply_lag(self) -> float:
+        _, accepted_at = next(iter(self.to_apply.values()))
+        return time.monotonic() - accepted_at
+
     def apply_next(self) -> None:
         journal_id = next(iter(self.to_apply))
-        message = self.to_apply.pop(journal_id)
+        message, _ = self.to_apply.pop(journal_id)
         try:
             apply_journaled([journal_id], {journal_id: message})
         except DatabaseError:
@@ -116,7 +131,7 @@ class IngestPipeline:
         self.loop.call_soon_threadsafe(resolve, [future for _, future in batch], outcomes)
         for outcome in outcomes:
             if outcome.status == "received":
-                self.to_apply[outcome.journal_id] = outcome.message
+                self.to_apply[outcome.journal_id] = (outcome.message, time.monotonic())
 
 
 def resolve(futures: list[asyncio.Future], outcomes: list[Outcome]) -> None:
