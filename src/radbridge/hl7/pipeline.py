@@ -5,7 +5,7 @@ and journals it in one transaction ("group commit"): under load one fsync covers
 messages, while a lone message still commits at once. Order is kept: per connection,
 messages are queued in the order they were read, and the thread works the queue in order.
 Accept-mode messages are ACKed after that commit and applied by the same thread, in journal
-order, when senders pause (and at least once a second under a steady stream).
+order, when senders pause (and at most 10 s behind under a steady stream).
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from .wire import HL7Error
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
 # Accept mode: apply when senders pause this long, and at the latest once the oldest
-# accepted message has waited this long, so acknowledging stays fast under a burst.
+# accepted message has waited this long, so acknowledging stays fast under a burst
+# while the backlog (durable in the journal, visible in `hl7 stats`) stays bounded.
 IDLE_BEFORE_APPLY = 0.005
-MAX_APPLY_LAG = 1.0
+MAX_APPLY_LAG = 10.0
 STOP = object()
 
 

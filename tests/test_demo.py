@@ -1,0 +1,34 @@
+"""The README's run command: `radbridge demo` comes up and loads its centre over MLLP."""
+
+import os
+import subprocess
+import sys
+import time
+
+from tests.hl7.ris import free_port
+
+
+def test_demo_starts_and_loads_the_centre_through_mllp(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "RADBRIDGE_HOME": str(tmp_path),
+        "RADBRIDGE_HTTP_PORT": str(free_port()),
+        "RADBRIDGE_MLLP_PORT": str(free_port()),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "radbridge.cli", "demo"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    seen, deadline = [], time.monotonic() + 90
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if "Demo centre loaded" in line or time.monotonic() > deadline:
+                break
+    finally:
+        process.terminate()
+        process.wait(30)
+    output = "".join(seen)
+    assert "Demo centre loaded over MLLP" in output, output[-2000:]
+    assert "{'AA':" in output and "AE" not in output and "AR" not in output
+    assert "login: admin / " in output
