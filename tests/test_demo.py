@@ -23,7 +23,7 @@ def test_demo_starts_and_loads_the_centre_through_mllp(tmp_path):
     try:
         for line in process.stdout:
             seen.append(line)
-            if "Demo centre loaded" in line or time.monotonic() > deadline:
+            if "Send your own HL7" in line or time.monotonic() > deadline:
                 break
     finally:
         process.terminate()
