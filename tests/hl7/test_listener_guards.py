@@ -96,3 +96,27 @@ def test_wrong_encoding_characters_are_rejected_with_msh2(mllp_listener):
     assert code == "AR"
     assert "MSH-2" in reason
     assert InboundMessage.objects.get().status == "rejected"
+
+
+def test_shutdown_finishes_the_message_in_flight_and_acks_it(monkeypatch):
+    import threading
+    import time
+
+    from radbridge.hl7 import handlers
+    from radbridge.hl7.handlers import orders
+
+    def slow_order(message):
+        time.sleep(1.0)  # the RIS's message is being applied when the operator stops us
+        return orders.handle(message)
+
+    monkeypatch.setitem(handlers.HANDLERS, ("ORM", "O01"), slow_order)
+    running = RunningListener().start()
+    with socket.create_connection(("127.0.0.1", running.port)) as sock:
+        sock.sendall(frame(orm("G1", "ACCG1").encode()))
+        time.sleep(0.3)
+        stopper = threading.Thread(target=running.stop)
+        stopper.start()
+        acks = read_acks(sock, 1)
+        stopper.join(30)
+    assert parse_ack(acks[0].decode())[:2] == ("AA", "G1")
+    assert Order.objects.filter(accession_number="ACCG1").exists()

@@ -46,6 +46,8 @@ class MLLPListener:
         self.pipeline = pipeline
         self.networks = allowed_networks(settings.HL7_ALLOWED_SENDERS)
         self.connections: set[asyncio.Task] = set()
+        self.answering: set[asyncio.Task] = set()  # connections with a message in flight
+        self.stopping = False
         self.server: asyncio.base_events.Server | None = None
         self.stats = {"connections": 0, "refused": 0, "frames": 0, "stray": 0, "oversized": 0}
 
@@ -64,12 +66,14 @@ class MLLPListener:
         log.info("MLLP listening on %s:%d", self.host, self.port)
 
     async def stop(self) -> None:
-        """Stop accepting, let in-flight messages finish, then close."""
+        """Stop accepting, let in-flight messages finish (committed and ACKed), then close."""
+        self.stopping = True
         if self.server is not None:
             self.server.close()
-        for task in list(self.connections):
-            task.cancel()
-        await asyncio.gather(*self.connections, return_exceptions=True)
+        for task in list(self.connections - self.answering):
+            task.cancel()  # idle, waiting for bytes: nothing to finish
+        if self.connections:
+            await asyncio.wait(list(self.connections), timeout=60)
         if self.pipeline is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.pipeline.stop)
 
@@ -127,14 +131,21 @@ class MLLPListener:
                 return
             for event in decoder.feed(data):
                 await self.answer(event, writer, where)
+            if self.stopping:
+                return
 
     async def answer(self, event, writer: asyncio.StreamWriter, where: str) -> None:
         if event.kind == "message":
             self.stats["frames"] += 1
-            outcome = await self.pipeline.submit(
-                Received(raw=event.data, channel="mllp", peer=where)
-            )
-            writer.write(frame(outcome.ack.encode("utf-8")))
+            task = asyncio.current_task()
+            self.answering.add(task)
+            try:
+                outcome = await self.pipeline.submit(
+                    Received(raw=event.data, channel="mllp", peer=where)
+                )
+                writer.write(frame(outcome.ack.encode("utf-8")))
+            finally:
+                self.answering.discard(task)
             await writer.drain()
         elif event.kind == "stray":
             self.stats["stray"] += 1
