@@ -49,7 +49,6 @@ class MLLPListener:
         self.answering: set[asyncio.Task] = set()  # connections with a message in flight
         self.stopping = False
         self.server: asyncio.base_events.Server | None = None
-        self.stats = {"connections": 0, "refused": 0, "frames": 0, "stray": 0, "oversized": 0}
 
     async def start(self) -> None:
         if self.pipeline is None:
@@ -93,13 +92,11 @@ class MLLPListener:
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if not self.admitted(peer[0]) or len(self.connections) >= settings.HL7_MAX_CONNECTIONS:
-            self.stats["refused"] += 1
             log.warning("MLLP connection from %s refused (not allowed or too many)", where)
             writer.close()
             return
         task = asyncio.current_task()
         self.connections.add(task)
-        self.stats["connections"] += 1
         try:
             await self.converse(reader, writer, where)
         except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError) as error:
@@ -136,7 +133,6 @@ class MLLPListener:
 
     async def answer(self, event, writer: asyncio.StreamWriter, where: str) -> None:
         if event.kind == "message":
-            self.stats["frames"] += 1
             task = asyncio.current_task()
             self.answering.add(task)
             try:
@@ -148,7 +144,6 @@ class MLLPListener:
                 self.answering.discard(task)
             await writer.drain()
         elif event.kind == "stray":
-            self.stats["stray"] += 1
             log.warning(
                 "MLLP %s: %d bytes outside any frame ignored: %r",
                 where,
@@ -156,7 +151,6 @@ class MLLPListener:
                 event.data[:60],
             )
         elif event.kind == "oversized":
-            self.stats["oversized"] += 1
             error = HL7Error(
                 f"message larger than {settings.HL7_MAX_MESSAGE_BYTES} bytes was discarded; "
                 "split it or raise RADBRIDGE_HL7_MAX_MESSAGE_BYTES",
