@@ -172,16 +172,17 @@ def ingest_one(item: Received, previous_in_batch: dict) -> tuple[Outcome, Inboun
         return finish(row, started, message)
     accept, _, reject = ack_codes(message)
     key = (row.sender_key, row.control_id)
-    previous = previous_in_batch.get(key) or journal_sql.latest(*key)
+    previous = previous_in_batch.get(key) or journal_sql.latest(*key)  # a row, or a Previous
     if (
         previous is not None
         and previous.content_hash == content_hash
         and (previous.status in APPLIED_OR_PENDING)
     ):
-        row.status, row.duplicate_of_id = (
-            InboundStatus.DUPLICATE,
-            previous.duplicate_of_id or previous.id,
-        )
+        row.status = InboundStatus.DUPLICATE
+        if previous.id is None:  # the original is earlier in this same batch
+            row.duplicate_in_batch = previous
+        else:
+            row.duplicate_of_id = previous.duplicate_of_id or previous.id
         row.ack = previous.ack or plain_ack(message, accept)
         return finish(row, started, message)
     row.control_id_reused = previous is not None and previous.content_hash != content_hash
@@ -208,18 +209,14 @@ def ingest_one(item: Received, previous_in_batch: dict) -> tuple[Outcome, Inboun
         row.status, row.ack, row.error = applied.status, applied.ack, applied.error
         row.warnings = "\n".join(filter(None, [row.warnings, *applied.warnings]))
         row.applied_at = timezone.now() if row.status == InboundStatus.APPLIED else None
-    outcome, row = finish(row, started, message)
-    previous_in_batch[key] = journal_sql.Previous(
-        row.id, row.content_hash, row.status, row.ack, row.duplicate_of_id
-    )
-    return outcome, row
+    previous_in_batch[key] = row
+    return finish(row, started, message)
 
 
 def finish(row: InboundMessage, started: float, message: Message | None):
     row.ack_code = ack_code_of(row.ack)
     row.processing_ms = round((time.perf_counter() - started) * 1000, 3)
-    journal_sql.insert(row)
-    return Outcome(row.ack, row.ack_code, row.status, row.id, message), row
+    return Outcome(row.ack, row.ack_code, row.status, None, message), row
 
 
 def ack_code_of(ack: str) -> str:
@@ -228,10 +225,23 @@ def ack_code_of(ack: str) -> str:
 
 
 def ingest_batch(items: list[Received]) -> list[Outcome]:
-    """Journal (and, outside accept mode, apply) messages in one transaction, in order."""
+    """Journal (and, outside accept mode, apply) messages in one transaction, in order.
+
+    The journal rows of the whole batch go in with one INSERT at the end of the transaction:
+    same commit, far fewer round trips to the database.
+    """
     seen: dict = {}
     with transaction.atomic():
-        return [ingest_one(item, seen)[0] for item in items]
+        results = [ingest_one(item, seen) for item in items]
+        rows = [row for _, row in results]
+        journal_sql.insert_many(rows)
+        for row in rows:
+            original = getattr(row, "duplicate_in_batch", None)
+            if original is not None:
+                journal_sql.set_duplicate_of(row.id, original.duplicate_of_id or original.id)
+    for outcome, row in results:
+        outcome.journal_id = row.id
+    return [outcome for outcome, _ in results]
 
 
 def apply_journaled(journal_ids: list[int] | None = None, messages: dict | None = None) -> int:

@@ -15,10 +15,9 @@ from .models import InboundMessage
 
 TABLE = InboundMessage._meta.db_table
 FIELDS = [f for f in InboundMessage._meta.concrete_fields if not f.primary_key]
-INSERT = (
-    f"INSERT INTO {TABLE} ({', '.join(f.column for f in FIELDS)}) "
-    f"VALUES ({', '.join(['%s'] * len(FIELDS))}) RETURNING id"
-)
+INSERT = f"INSERT INTO {TABLE} ({', '.join(f.column for f in FIELDS)}) VALUES "
+ROW = f"({', '.join(['%s'] * len(FIELDS))})"
+ROWS_PER_INSERT = 500  # well under SQLite's limit on bound parameters
 LATEST = (
     f"SELECT id, content_hash, status, ack, duplicate_of_id FROM {TABLE} "
     "WHERE sender_key = %s AND control_id = %s ORDER BY id DESC LIMIT 1"
@@ -41,9 +40,23 @@ def latest(sender_key: str, control_id: str) -> Previous | None:
     return Previous(*found) if found else None
 
 
-def insert(row: InboundMessage) -> int:
-    values = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in FIELDS]
+def insert_many(rows: list[InboundMessage]) -> None:
+    """Insert rows in one statement per chunk and set their ids, in the order given."""
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start : start + ROWS_PER_INSERT]
+        values = [
+            f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in FIELDS
+        ]
+        with connection.cursor() as cursor:
+            # Both SQLite and PostgreSQL return the ids in VALUES order (as bulk_create assumes).
+            cursor.execute(INSERT + ", ".join([ROW] * len(chunk)) + " RETURNING id", values)
+            ids = sorted(found[0] for found in cursor.fetchall())
+        for row, journal_id in zip(chunk, ids, strict=True):
+            row.id = journal_id
+
+
+def set_duplicate_of(journal_id: int, original_id: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(INSERT, values)
-        row.id = cursor.fetchone()[0]
-    return row.id
+        cursor.execute(
+            f"UPDATE {TABLE} SET duplicate_of_id = %s WHERE id = %s", [original_id, journal_id]
+        )
