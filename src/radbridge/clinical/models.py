@@ -142,10 +142,6 @@ class Order(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.accession_number} {self.procedure_text or self.procedure_code}"
 
-    @property
-    def is_stat(self) -> bool:
-        return self.priority == Priority.STAT
-
 
 class Report(TimeStampedModel):
     """The report of one order; its text lives in versions, newest last."""
@@ -155,10 +151,6 @@ class Report(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"report of {self.order.accession_number} ({self.status})"
-
-    @property
-    def current(self) -> "ReportVersion":
-        return self.versions.order_by("-number").first()
 
 
 class ReportVersion(models.Model):

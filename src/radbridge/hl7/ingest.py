@@ -4,9 +4,9 @@ Every channel (MLLP listener, file drop, replay) goes through `ingest_batch`: it
 parses each message, recognises retransmissions, journals it, and, unless its sender is in
 accept mode, applies it in a savepoint of the same transaction. The caller commits, then
 sends the ACKs: so a message is on disk before anyone is told it was received, and an AA
-always means "applied". Accept-mode messages are applied right after the commit, in order,
-by `apply_journaled`; a crash in between leaves them "received", and `apply_journaled` picks
-them up at the next start.
+always means "applied". Accept-mode messages are applied after the commit, in order, with
+`apply_one`; a crash in between leaves them "received", and `apply_journaled` picks them up
+at the next start.
 """
 
 from __future__ import annotations
@@ -75,8 +75,13 @@ def in_accept_mode(message: Message) -> bool:
     return "*" in senders or message.sending_application in senders
 
 
+def sender_key(message: Message) -> str:
+    """Who sent it, as retransmissions are recognised: MSH-3 sending application|MSH-4."""
+    return f"{message.sending_application}|{message.sending_facility}"
+
+
 def sender_actor(message: Message | None, peer: str) -> Actor:
-    who = f"{message.sending_application}|{message.sending_facility}" if message else "?"
+    who = sender_key(message) if message else "?"
     return Actor(name=f"hl7:{who}", role="interface", source_address=peer)
 
 
@@ -165,7 +170,7 @@ def ingest_one(item: Received, previous_in_batch: dict) -> tuple[Outcome, Inboun
         row.status, row.error = InboundStatus.REJECTED, str(error)
         row.ack = error_ack(message, ack_codes(message)[2], error)
     if message is not None:
-        row.sender_key = f"{message.sending_application}|{message.sending_facility}"[:200]
+        row.sender_key = sender_key(message)[:200]
         row.message_type = message.message_type[:30]
         row.control_id = message.control_id[:200]
     if row.status:  # rejected above
@@ -244,14 +249,14 @@ def ingest_batch(items: list[Received]) -> list[Outcome]:
     return [outcome for outcome, _ in results]
 
 
-def apply_journaled(journal_ids: list[int] | None = None, messages: dict | None = None) -> int:
+def apply_journaled(journal_ids: list[int] | None = None) -> int:
     """Apply accept-mode messages still "received", oldest first; returns how many ran."""
     pending = InboundMessage.objects.filter(status=InboundStatus.RECEIVED).order_by("id")
     if journal_ids is not None:
         pending = pending.filter(id__in=journal_ids)
     count = 0
     for journal_id in pending.values_list("id", flat=True):
-        count += apply_one(journal_id, (messages or {}).get(journal_id))
+        count += apply_one(journal_id)
     return count
 
 

@@ -45,13 +45,11 @@ def queue_order(event: OutboxEvent) -> None:
     enqueue(f"event:{event.id}", "ORM^O01", control_id, order_message(order, control_id))
 
 
-def enqueue(
-    source_key: str, message_type: str, control_id: str, text: str, destination: str = ""
-) -> OutboundMessage:
+def enqueue(source_key: str, message_type: str, control_id: str, text: str) -> OutboundMessage:
     message, _ = OutboundMessage.objects.get_or_create(
         source_key=source_key,
         defaults={
-            "destination": destination or settings.HL7_OUTBOUND_TARGET,
+            "destination": settings.HL7_OUTBOUND_TARGET,
             "message_type": message_type,
             "control_id": control_id,
             "raw": text,

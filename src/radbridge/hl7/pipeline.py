@@ -25,6 +25,7 @@ from .ingest import (
     Received,
     ack_codes,
     apply_journaled,
+    apply_one,
     error_ack,
     header_for_answer,
     ingest_batch,
@@ -114,7 +115,7 @@ class IngestPipeline:
         journal_id = next(iter(self.to_apply))
         message, _ = self.to_apply.pop(journal_id)
         try:
-            apply_journaled([journal_id], {journal_id: message})
+            apply_one(journal_id, message)  # checks, under a row lock, that it is still due
         except DatabaseError:
             log.exception("applying journal #%d failed; it stays in the journal", journal_id)
             close_old_connections()
