@@ -2,13 +2,14 @@
 
 import asyncio
 import secrets
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from radbridge.core.management.commands.serve import Command as ServeCommand
-from radbridge.hl7.client import MLLPClient
+from radbridge.hl7.client import MLLPClient, MLLPClientError
 from radbridge.hl7.wire import parse_ack
 
 from ...centre import demo_messages
@@ -43,7 +44,21 @@ class Command(ServeCommand):
     def feed(self):
         messages = demo_messages()
         codes = {}
-        with MLLPClient("127.0.0.1", settings.MLLP_PORT, timeout=30) as client:
+        wildcard = settings.BIND_ADDRESS in ("0.0.0.0", "::", "")
+        client = MLLPClient(
+            "127.0.0.1" if wildcard else settings.BIND_ADDRESS, settings.MLLP_PORT, timeout=30
+        )
+        deadline = time.monotonic() + 30
+        while True:  # the listener may still be starting
+            try:
+                client.connect()
+                break
+            except MLLPClientError as error:
+                if time.monotonic() > deadline:
+                    self.stderr.write(f"demo data not loaded: {error}")
+                    return
+                time.sleep(0.2)
+        with client:
             for text in messages:
                 code = parse_ack(client.send(text.encode("utf-8")).decode("utf-8"))[0]
                 codes[code] = codes.get(code, 0) + 1
