@@ -33,3 +33,17 @@ def test_journal_ids_follow_the_order_messages_were_received(actor):
     )
     rows = InboundMessage.objects.order_by("id").values_list("id", "control_id")
     assert list(rows) == [(o.journal_id, f"O{n}") for n, o in enumerate(outcomes)]
+
+
+def test_general_order_omg_o19_places_the_order_like_orm(actor):
+    text = orm("G19", "ACCG19").replace("ORM^O01", "OMG^O19", 1)
+    outcome = ingest_batch([Received(text.encode(), "mllp", "a")])[0]
+    assert outcome.ack_code == "AA"
+    assert Order.objects.get().accession_number == "ACCG19"
+
+
+def test_order_change_xo_updates_the_known_order(actor):
+    ingest_batch([Received(orm("X1", "ACCX1").encode(), "mllp", "a")])
+    change = orm("X2", "ACCX1", control="XO", priority="S")
+    assert ingest_batch([Received(change.encode(), "mllp", "a")])[0].ack_code == "AA"
+    assert Order.objects.get().priority == "stat"

@@ -120,3 +120,16 @@ def test_shutdown_finishes_the_message_in_flight_and_acks_it(monkeypatch):
         stopper.join(30)
     assert parse_ack(acks[0].decode())[:2] == ("AA", "G1")
     assert Order.objects.filter(accession_number="ACCG1").exists()
+
+
+def test_idle_connection_is_closed_after_the_idle_timeout(mllp_listener, settings):
+    import time
+
+    settings.HL7_IDLE_TIMEOUT_SECONDS = 1
+    with socket.create_connection(("127.0.0.1", mllp_listener.port)) as sock:
+        sock.sendall(frame(orm("I1", "ACCI1").encode()))
+        read_acks(sock, 1)
+        started = time.monotonic()
+        sock.settimeout(10)
+        assert sock.recv(100) == b""  # closed by the listener, not by us
+        assert 0.5 < time.monotonic() - started < 8
