@@ -7,6 +7,7 @@ per version (preliminary, final, corrections) so nothing a clinician once read i
 from django.db import models
 
 from radbridge.core.models import TimeStampedModel
+from radbridge.core.permissions import RestrictedManager
 
 from .choices import (
     AppointmentStatus,
@@ -57,6 +58,7 @@ class Patient(TimeStampedModel):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
     )
+    objects = RestrictedManager()
 
     class Meta:
         indexes = [models.Index(fields=["family_name", "given_name"])]
@@ -135,6 +137,7 @@ class Order(TimeStampedModel):
         Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )
     study_instance_uid = models.CharField(max_length=64, blank=True, db_index=True)
+    objects = RestrictedManager()
 
     class Meta:
         indexes = [models.Index(fields=["patient", "-created_at"])]
@@ -146,14 +149,17 @@ class Order(TimeStampedModel):
 class Report(TimeStampedModel):
     """The report of one order; its text lives in versions, newest last."""
 
+    restricted_via = ("order",)
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="report")
     status = models.CharField(max_length=12, choices=ReportStatus)
+    objects = RestrictedManager()
 
     def __str__(self) -> str:
         return f"report of {self.order.accession_number} ({self.status})"
 
 
 class ReportVersion(models.Model):
+    restricted_via = ("report",)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=12, choices=ReportStatus)
@@ -166,6 +172,7 @@ class ReportVersion(models.Model):
     )
     signed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["number"]
@@ -175,6 +182,7 @@ class ReportVersion(models.Model):
 
 
 class Appointment(TimeStampedModel):
+    restricted_via = ("order", "patient")
     external_id = models.CharField(max_length=100, unique=True)  # the filler's appointment ID
     placer_appointment_id = models.CharField(max_length=100, blank=True)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
@@ -193,6 +201,7 @@ class Appointment(TimeStampedModel):
     practitioner = models.ForeignKey(
         Practitioner, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
     )
+    objects = RestrictedManager()
 
     def __str__(self) -> str:
         return f"appointment {self.external_id} ({self.status})"
@@ -201,6 +210,7 @@ class Appointment(TimeStampedModel):
 class Document(TimeStampedModel):
     """A clinical document (MDM): a letter, a scanned form, an outside report."""
 
+    restricted_via = ("order", "patient")
     unique_id = models.CharField(max_length=200, unique=True)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="documents")
     order = models.ForeignKey(
@@ -213,6 +223,7 @@ class Document(TimeStampedModel):
     content = models.BinaryField(null=True, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     authored_at = models.DateTimeField(null=True, blank=True)
+    objects = RestrictedManager()
 
     def __str__(self) -> str:
         return self.title or self.unique_id
