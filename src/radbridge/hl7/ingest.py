@@ -28,6 +28,7 @@ from . import journal_sql
 from .choices import InboundStatus
 from .handlers import HANDLERS
 from .handlers.fields import collected_warnings
+from .journal_sql import JournalRow
 from .models import InboundMessage
 from .wire import (
     AckError,
@@ -150,15 +151,23 @@ def apply(message: Message, peer: str) -> Applied:
     return Applied(InboundStatus.APPLIED, plain_ack(message, accept, text[:300]), "", notes)
 
 
-def ingest_one(item: Received, previous_in_batch: dict) -> tuple[Outcome, InboundMessage]:
+@dataclass
+class Reading:
+    """A received message, decoded and parsed (or rejected), not yet decided on."""
+
+    row: JournalRow
+    message: Message | None
+    started: float
+
+
+def read(item: Received) -> Reading:
     started = time.perf_counter()
-    content_hash = hashlib.sha256(item.raw).hexdigest()
-    row = InboundMessage(
+    row = JournalRow(
         received_at=item.received_at,
         channel=item.channel,
         peer=item.peer[:300],
         raw=item.raw,
-        content_hash=content_hash,
+        content_hash=hashlib.sha256(item.raw).hexdigest(),
     )
     message = None
     try:
@@ -173,14 +182,21 @@ def ingest_one(item: Received, previous_in_batch: dict) -> tuple[Outcome, Inboun
         row.sender_key = sender_key(message)[:200]
         row.message_type = message.message_type[:30]
         row.control_id = message.control_id[:200]
-    if row.status:  # rejected above
-        return finish(row, started, message)
+    return Reading(row, message, started)
+
+
+def decide(reading: Reading, known: dict) -> Outcome:
+    """Duplicate, rejected, accepted or applied: `known` maps (sender key, control ID) to the
+    newest journal row (a `Previous`, or a row earlier in this batch) and is kept current."""
+    row, message = reading.row, reading.message
+    if row.status:  # rejected while reading
+        return finish(reading)
     accept, _, reject = ack_codes(message)
     key = (row.sender_key, row.control_id)
-    previous = previous_in_batch.get(key) or journal_sql.latest(*key)  # a row, or a Previous
+    previous = known.get(key)
     if (
         previous is not None
-        and previous.content_hash == content_hash
+        and previous.content_hash == row.content_hash
         and (previous.status in APPLIED_OR_PENDING)
     ):
         row.status = InboundStatus.DUPLICATE
@@ -189,8 +205,8 @@ def ingest_one(item: Received, previous_in_batch: dict) -> tuple[Outcome, Inboun
         else:
             row.duplicate_of_id = previous.duplicate_of_id or previous.id
         row.ack = previous.ack or plain_ack(message, accept)
-        return finish(row, started, message)
-    row.control_id_reused = previous is not None and previous.content_hash != content_hash
+        return finish(reading)
+    row.control_id_reused = previous is not None and previous.content_hash != row.content_hash
     if (message.message_code, message.trigger_event) not in HANDLERS:
         known_code = any(code == message.message_code for code, _ in HANDLERS)
         error = HL7Error(
@@ -210,18 +226,19 @@ def ingest_one(item: Received, previous_in_batch: dict) -> tuple[Outcome, Inboun
     elif in_accept_mode(message):
         row.status, row.ack = InboundStatus.RECEIVED, plain_ack(message, accept)
     else:
-        applied = apply(message, item.peer)
+        applied = apply(message, row.peer)
         row.status, row.ack, row.error = applied.status, applied.ack, applied.error
         row.warnings = "\n".join(filter(None, [row.warnings, *applied.warnings]))
         row.applied_at = timezone.now() if row.status == InboundStatus.APPLIED else None
-    previous_in_batch[key] = row
-    return finish(row, started, message)
+    known[key] = row
+    return finish(reading)
 
 
-def finish(row: InboundMessage, started: float, message: Message | None):
+def finish(reading: Reading) -> Outcome:
+    row = reading.row
     row.ack_code = ack_code_of(row.ack)
-    row.processing_ms = round((time.perf_counter() - started) * 1000, 3)
-    return Outcome(row.ack, row.ack_code, row.status, None, message), row
+    row.processing_ms = round((time.perf_counter() - reading.started) * 1000, 3)
+    return Outcome(row.ack, row.ack_code, row.status, None, reading.message)
 
 
 def ack_code_of(ack: str) -> str:
@@ -232,21 +249,23 @@ def ack_code_of(ack: str) -> str:
 def ingest_batch(items: list[Received]) -> list[Outcome]:
     """Journal (and, outside accept mode, apply) messages in one transaction, in order.
 
-    The journal rows of the whole batch go in with one INSERT at the end of the transaction:
-    same commit, far fewer round trips to the database.
+    The batch costs one retransmission lookup and one journal INSERT at the end of the
+    transaction: same commit, far fewer round trips to the database.
     """
-    seen: dict = {}
+    readings = [read(item) for item in items]
     with transaction.atomic():
-        results = [ingest_one(item, seen) for item in items]
-        rows = [row for _, row in results]
+        keys = {(r.row.sender_key, r.row.control_id) for r in readings if not r.row.status}
+        known: dict = journal_sql.latest_of(keys) if keys else {}
+        outcomes = [decide(reading, known) for reading in readings]
+        rows = [reading.row for reading in readings]
         journal_sql.insert_many(rows)
         for row in rows:
-            original = getattr(row, "duplicate_in_batch", None)
-            if original is not None:
+            if row.duplicate_in_batch is not None:
+                original = row.duplicate_in_batch
                 journal_sql.set_duplicate_of(row.id, original.duplicate_of_id or original.id)
-    for outcome, row in results:
+    for outcome, row in zip(outcomes, rows, strict=True):
         outcome.journal_id = row.id
-    return [outcome for outcome, _ in results]
+    return outcomes
 
 
 def apply_journaled(journal_ids: list[int] | None = None) -> int:
