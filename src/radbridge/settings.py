@@ -216,6 +216,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "radbridge.portal.views.auth.locked_out"
 AXES_VERBOSE = False
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
 # Sessions end after this much inactivity, and in any case after SESSION_COOKIE_AGE.
 SESSION_IDLE_TIMEOUT_SECONDS = env_int("RADBRIDGE_SESSION_IDLE_MINUTES", 15) * 60
 SESSION_COOKIE_AGE = env_int("RADBRIDGE_SESSION_MAX_HOURS", 12) * 3600
