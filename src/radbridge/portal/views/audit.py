@@ -50,9 +50,10 @@ def audit_log(request):
         response = StreamingHttpResponse(csv_lines(entries(chosen)), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="radbridge-audit.csv"'
         return response
-    page = Paginator(entries(chosen), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Recorded before the page is read, so the page (counted first) includes this read.
     audit.record_read("audit_log", "audit_log", "", patient_id=chosen.patient_id,
                       filters=request.GET.urlencode())
+    page = Paginator(entries(chosen), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "portal/admin/audit.html",
@@ -65,8 +66,8 @@ def patient_viewers(request, patient_id: int):
     """Who has seen this patient's records (every read, by anyone)."""
     patient = get_visible_or_404(Patient.objects, request.user, pk=patient_id)
     ids = {patient.pk, *patient.merged_from.values_list("pk", flat=True)}
-    page = Paginator(viewers_of(ids), PAGE_SIZE).get_page(request.GET.get("page"))
     audit.record_read("patient_viewers", "patient", patient.pk, patient_id=patient.pk)
+    page = Paginator(viewers_of(ids), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/admin/patient_viewers.html", {"patient": patient, "page": page})
 
 
@@ -76,7 +77,7 @@ def my_access_log(request):
     """A patient sees who viewed their records (and the records they are proxy for)."""
     ids = own_patient_ids(request.user)
     merged = Patient.objects.filter(merged_into__in=ids).values_list("pk", flat=True)
-    page = Paginator(viewers_of(ids | set(merged)), PAGE_SIZE).get_page(request.GET.get("page"))
     audit.record_read("access_log", "patient", request.user.profile.patient_id,
                       patient_id=request.user.profile.patient_id)
+    page = Paginator(viewers_of(ids | set(merged)), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/patient/access_log.html", {"page": page})
