@@ -32,3 +32,6 @@ def test_demo_starts_and_loads_the_centre_through_mllp(tmp_path):
     assert "Demo centre loaded over MLLP" in output, output[-2000:]
     assert "{'AA':" in output and "AE" not in output and "AR" not in output
     assert "login: admin / " in output
+    for role in ("Centre administrator", "Radiologist", "Referring physician", "Patient"):
+        assert role in output, f"no demo login for {role}"
+    assert "authenticator app" in output
