@@ -6,6 +6,7 @@ start without a real secret key. See the README's Configuration section.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -87,9 +88,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "radbridge.core",
     "radbridge.clinical",
     "radbridge.hl7",
+    "radbridge.accounts",
+    "radbridge.portal",
     "radbridge.demo",
 ]
 
@@ -100,9 +107,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "radbridge.accounts.middleware.ApiTokenMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "radbridge.core.middleware.AuditActorMiddleware",
+    "radbridge.accounts.middleware.ActorRoleMiddleware",
+    "radbridge.accounts.middleware.IdleTimeoutMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "radbridge.accounts.middleware.TwoFactorRequiredMiddleware",
+    "radbridge.accounts.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "radbridge.urls"
@@ -119,6 +134,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "radbridge.portal.context_processors.portal",
             ],
         },
     },
@@ -170,3 +186,71 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("RADBRIDGE_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Accounts, login and sessions (accounts issue). Argon2 first: new and changed passwords use
+# it; older hashes still verify and are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("RADBRIDGE_PASSWORD_MIN_LENGTH", 12)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins before checking
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:login"
+# Lockout (django-axes): after N failures for one username from one address, wait.
+AXES_FAILURE_LIMIT = env_int("RADBRIDGE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("RADBRIDGE_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "radbridge.portal.views.auth.locked_out"
+AXES_VERBOSE = False
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+# Sessions end after this much inactivity, and in any case after SESSION_COOKIE_AGE.
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("RADBRIDGE_SESSION_IDLE_MINUTES", 15) * 60
+SESSION_COOKIE_AGE = env_int("RADBRIDGE_SESSION_MAX_HOURS", 12) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_HSTS_SECONDS = env_int("RADBRIDGE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    if env_bool("RADBRIDGE_BEHIND_TLS_PROXY"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        SECURE_SSL_REDIRECT = True
+# No inline script or style anywhere: every asset is a file RadBridge serves itself.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+OTP_TOTP_ISSUER = env_str("RADBRIDGE_OTP_ISSUER", "RadBridge")
+OTP_TOTP_THROTTLE_FACTOR = 1
+# Links in invitations and password-reset mails; empty: taken from the request.
+PORTAL_BASE_URL = env_str("RADBRIDGE_PORTAL_URL")
+INVITATION_VALID_DAYS = env_int("RADBRIDGE_INVITATION_VALID_DAYS", 30)
+ONE_TIME_CODE_VALID_MINUTES = env_int("RADBRIDGE_ONE_TIME_CODE_MINUTES", 10)
+SHARE_CODE_MAX_DAYS = env_int("RADBRIDGE_SHARE_CODE_MAX_DAYS", 90)
+API_TOKEN_PATH_PREFIXES = ("/fhir/", "/dicomweb/")
+AUDIT_SEAL_INTERVAL_SECONDS = env_int("RADBRIDGE_AUDIT_SEAL_SECONDS", 2)

@@ -9,6 +9,7 @@ from radbridge.hl7 import handlers
 from radbridge.hl7.ingest import Received, ingest_batch
 from radbridge.hl7.models import InboundMessage
 from tests.hl7.helpers import orm
+from tests.personas import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def test_admin_replays_a_failed_message_and_it_is_audited(client, actor, monkeyp
     failed = ingest_batch([Received(orm("AD1", "ACCAD1").encode(), "mllp", "test")])[0]
     monkeypatch.undo()
     admin = get_user_model().objects.create_superuser("ops", "ops@example.org", "pw-for-tests")
-    client.force_login(admin)
+    sign_in(client, admin)  # administrators pass their second factor first
     page = client.get("/admin/hl7/inboundmessage/")
     assert page.status_code == 200 and b"AD1" in page.content
     response = client.post(

@@ -2,7 +2,10 @@
 
 Every entry point (HTTP middleware, the MLLP connection, the DICOM association, the worker,
 a CLI command) wraps its work in `acting_as(...)`. Services call `record(...)` for each change
-they make; a write with no actor raises, so an unaudited path fails loudly in tests.
+they make; a write with no actor raises, so an unaudited path fails loudly in tests. Views
+that show PHI call `record_read(...)`: read actions all start with `read.`, which is how the
+audit viewer answers "who has seen this patient's records". `record` is one INSERT: the
+hash chain is added later by the sealer (see AuditEntry), so writers never wait on it.
 """
 
 from __future__ import annotations
@@ -66,4 +69,43 @@ def record(
         user_agent=actor.user_agent[:300],
         outcome=outcome,
         detail=detail,
+    )
+
+
+READ_PREFIX = "read."
+
+
+def record_read(
+    what: str,
+    object_type: str = "",
+    object_id: object = "",
+    patient_id: int | None = None,
+    **detail: object,
+) -> AuditEntry:
+    """Record that PHI was shown: `what` names the kind of read ("report", "search", "export")."""
+    return record(f"{READ_PREFIX}{what}", object_type, object_id, patient_id=patient_id, **detail)
+
+
+def record_reads(
+    what: str, object_type: str, shown: list[tuple[object, int | None]], **detail: object
+) -> None:
+    """One entry per record shown in a list or search result, in one INSERT, so "who has
+    seen this patient's records" finds list views too. `shown` is (object id, patient id)."""
+    if not shown:
+        return
+    actor = current_actor()
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor.name,
+            actor_role=actor.role,
+            action=f"{READ_PREFIX}{what}",
+            object_type=object_type,
+            object_id=str(object_id),
+            patient_id=patient_id,
+            source_address=actor.source_address,
+            user_agent=actor.user_agent[:300],
+            outcome="ok",
+            detail=detail,
+        )
+        for object_id, patient_id in shown
     )

@@ -1,5 +1,8 @@
 """What every app shares: time-stamped base model, outbox events and the audit log."""
 
+import hashlib
+import json
+
 from django.db import models
 
 
@@ -57,7 +60,14 @@ class OutboxFailure(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One thing someone (a person, an interface, a job) did or read."""
+    """One thing someone (a person, an interface, a job) did or read.
+
+    Entries are written unsealed (one cheap INSERT on every hot path) and sealed soon after
+    by one sealer, which gives each its place in the chain (`seq`, contiguous from 1) and a
+    hash over its content and the previous entry's hash. Editing a sealed entry breaks its
+    own hash; deleting one leaves a hole in `seq` and breaks the next entry's link. The
+    database refuses UPDATE and DELETE of sealed rows (trigger, migration 0002).
+    """
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.CharField(max_length=200, db_index=True)
@@ -70,10 +80,47 @@ class AuditEntry(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     outcome = models.CharField(max_length=20, default="ok")
     detail = models.JSONField(default=dict, blank=True)
+    # Set once, by the sealer: place in the chain, the previous entry's hash and this one's.
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["patient_id", "action", "at"], name="audit_patient_action")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.object_type}"
+
+    def chain_hash(self, seq: int, prev_hash: str) -> str:
+        """SHA-256 over this entry's content, its place in the chain and the previous hash."""
+        content = {
+            "seq": seq,
+            "id": self.id,
+            "at": self.at.isoformat(timespec="microseconds"),
+            "actor": self.actor,
+            "actor_role": self.actor_role,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "patient_id": self.patient_id,
+            "source_address": self.source_address,
+            "user_agent": self.user_agent,
+            "outcome": self.outcome,
+            "detail": self.detail,
+        }
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+
+
+class AuditChainHead(models.Model):
+    """The one row naming the chain's last sealed entry: its lock serializes sealers, and it
+    lets `audit verify` notice entries deleted from the end of the chain."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head at {self.last_seq}"

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from radbridge.core.audit import Actor, acting_as
 from radbridge.core.management.commands.serve import Command as ServeCommand
 from radbridge.hl7.client import MLLPClient, MLLPClientError
 from radbridge.hl7.wire import parse_ack
 
 from ...centre import demo_messages
+from ...logins import create_demo_logins, describe, give_demo_key, new_totp_key
 
 
 class Command(ServeCommand):
@@ -62,10 +64,16 @@ class Command(ServeCommand):
             for text in messages:
                 code = parse_ack(client.send(text.encode("utf-8")).decode("utf-8"))[0]
                 codes[code] = codes.get(code, 0) + 1
+        key_hex, key_base32 = new_totp_key()
+        with acting_as(Actor(name="cli:demo", role="cli")):
+            logins = create_demo_logins(key_hex)
+            give_demo_key("admin", key_hex)
+        base = f"http://{settings.BIND_ADDRESS}:{settings.HTTP_PORT}"
         self.stdout.write(
             f"\nDemo centre loaded over MLLP: {len(messages)} messages ({codes}).\n"
-            f"  Admin and interface monitor: http://{settings.BIND_ADDRESS}:{settings.HTTP_PORT}"
-            f"/admin/  login: admin / {self.login}\n"
+            f"{describe(logins, key_base32, base + '/')}\n"
+            f"  Admin and interface monitor: {base}/admin/  login: admin / {self.login} "
+            "(same second step)\n"
             f"  Send your own HL7: radbridge hl7 send --port {settings.MLLP_PORT} FILE.hl7\n"
         )
         self.stdout.flush()

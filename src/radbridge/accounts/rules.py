@@ -1,0 +1,123 @@
+"""The two rules every PHI query goes through: which orders, which patients a user may see.
+
+Registered with core's `restrict()` from AccountsConfig.ready(). Every other PHI model
+(reports, documents, appointments, studies) declares `restricted_via = ("order", "patient")`
+and so follows these two. Each rule returns `queryset.none()` unless a branch below allows.
+
+- Order: centre administrators and integration accounts: all; centre staff: orders at their
+  sites; physicians: what they ordered or were copied on, their clinic colleagues' when the
+  clinic allows it, and every order of a patient who consented; patients: their own and
+  those they are proxy for, after merges too.
+- Patient (the whole record): centre administrators and integration accounts: all; staff:
+  patients with an order at their sites; a patient: self and proxied; a physician: only
+  patients who consented.
+A bearer token limited to one patient narrows both to that patient.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from radbridge.clinical.models import Order, Patient, Practitioner
+
+from .choices import STAFF_ROLES, Role
+from .models import ClinicPolicy
+from .permissions import own_patient_ids, physician_patient_filter, profile_of, role_of
+
+EVERYTHING = Q()
+NOTHING = None  # no condition can grant it: the rule answers queryset.none()
+READ = "view"
+WRITE_ACTIONS = frozenset({"view", "change"})
+
+
+def site_filter(user, location_path: str) -> Q:
+    """Orders (or what leads to them through `location_path`) at this staff member's sites."""
+    profile = profile_of(user)
+    if profile.all_sites:
+        return EVERYTHING
+    site_ids = list(profile.sites.values_list("pk", flat=True))
+    location_ids = list(profile.locations.values_list("pk", flat=True))
+    return Q(**{f"{location_path}__in": location_ids}) | Q(
+        **{f"{location_path}__organization__in": site_ids}
+    )
+
+
+def physician_order_filter(user) -> Q:
+    profile = profile_of(user)
+    practitioners = Practitioner.objects.none().values("pk")
+    if profile.practitioner_id:
+        practitioners = Practitioner.objects.filter(pk=profile.practitioner_id).values("pk")
+    shares_within_clinic = ClinicPolicy.objects.filter(
+        clinic=profile.clinic_id, colleagues_see_orders=True
+    )
+    if profile.clinic_id and shares_within_clinic.exists():
+        practitioners = Practitioner.objects.filter(
+            Q(organization=profile.clinic_id)
+            | Q(profiles__clinic=profile.clinic_id, profiles__role=Role.PHYSICIAN)
+        ).values("pk")
+    copied = Order.objects.filter(copies_to__in=practitioners).values("pk")
+    consented_patient = physician_patient_filter(user)
+    return (
+        Q(ordering_practitioner__in=practitioners)
+        | Q(pk__in=copied)
+        | Q(patient__in=_patients(consented_patient))
+    )
+
+
+def _patients(condition: Q):
+    return Patient.objects.filter(condition).values("pk")
+
+
+def token_limit(user) -> Q | None:
+    """A patient-scoped API token narrows everything to that patient (and merged records)."""
+    patient_id = getattr(user, "token_patient_id", None)
+    return None if patient_id is None else Q(pk=patient_id) | Q(merged_into=patient_id)
+
+
+def order_filter(user, action: str) -> Q | None:
+    role = role_of(user)
+    if role in (Role.CENTRE_ADMIN, Role.INTEGRATION):
+        return EVERYTHING if action in WRITE_ACTIONS else NOTHING
+    if role in STAFF_ROLES:
+        return site_filter(user, "location") if action in WRITE_ACTIONS else NOTHING
+    if role == Role.PHYSICIAN and action == READ:
+        return physician_order_filter(user)
+    if role == Role.PATIENT and action == READ:
+        return Q(patient__in=own_patient_ids(user))
+    return NOTHING
+
+
+def patient_filter(user, action: str) -> Q | None:
+    role = role_of(user)
+    if role in (Role.CENTRE_ADMIN, Role.INTEGRATION):
+        return EVERYTHING if action in WRITE_ACTIONS else NOTHING
+    if role in STAFF_ROLES and action in WRITE_ACTIONS:
+        if profile_of(user).all_sites:
+            return EVERYTHING
+        at_sites = Order.objects.filter(site_filter(user, "location")).values("patient")
+        return Q(pk__in=at_sites)
+    if role == Role.PHYSICIAN and action == READ:
+        return physician_patient_filter(user)
+    if role == Role.PATIENT and action == READ:
+        return Q(pk__in=own_patient_ids(user))
+    return NOTHING
+
+
+def order_rule(queryset: QuerySet, user, action: str) -> QuerySet:
+    condition = order_filter(user, action)
+    if condition is NOTHING:
+        return queryset.none()
+    limit = token_limit(user)
+    if limit is not None:
+        condition &= Q(patient__in=_patients(limit))
+    return queryset.filter(condition)
+
+
+def patient_rule(queryset: QuerySet, user, action: str) -> QuerySet:
+    condition = patient_filter(user, action)
+    if condition is NOTHING:
+        return queryset.none()
+    limit = token_limit(user)
+    if limit is not None:
+        condition &= limit
+    return queryset.filter(condition)

@@ -1,0 +1,139 @@
+"""The clinical pages of this skeleton: home per role, study lists, a study with its report,
+patients for staff. The portal issue grows these into worklists and viewers; every one
+narrows its queryset with restrict() first and audits what it shows."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+
+from radbridge.accounts.choices import STAFF_ROLES, Role
+from radbridge.accounts.models import Consent, Invitation, ProxyGrant
+from radbridge.accounts.permissions import (
+    get_visible_or_404,
+    may_act_for_patient,
+    may_invite,
+    may_record_consent,
+    may_view_audit,
+    role_of,
+)
+from radbridge.clinical.models import Order, Patient, ReportVersion
+from radbridge.core import audit
+
+from ..forms import ConsentForm, InviteForm, ProxyForm
+from ..phi import reads_phi
+from .util import roles_only
+
+PAGE_SIZE = 25
+CLINICAL_ROLES = (Role.PHYSICIAN, Role.CENTRE_ADMIN, *STAFF_ROLES)
+STAFF_AND_ADMIN = (Role.CENTRE_ADMIN, *STAFF_ROLES)
+HOME_BY_ROLE = {
+    Role.PATIENT: "portal:my_studies",
+    Role.CLINIC_ADMIN: "portal:users",
+    **{role: "portal:studies" for role in CLINICAL_ROLES},
+}
+
+
+@login_required
+def home(request):
+    target = HOME_BY_ROLE.get(role_of(request.user))
+    if target is None:
+        return render(request, "portal/no_role.html", status=403)
+    return redirect(target)
+
+
+def order_rows(queryset):
+    return queryset.select_related("patient", "ordering_practitioner", "location", "report")
+
+
+@reads_phi
+@roles_only(*CLINICAL_ROLES)
+def studies(request):
+    query = request.GET.get("q", "").strip()
+    orders = Order.objects.restrict(request.user)
+    if query:
+        orders = orders.filter(
+            Q(accession_number__iexact=query)
+            | Q(patient__family_name__icontains=query)
+            | Q(patient__given_name__icontains=query)
+        )
+    page = Paginator(order_rows(orders).order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    audit.record_reads("study_list", "order", [(o.pk, o.patient_id) for o in page], query=query)
+    return render(request, "portal/staff/studies.html", {"page": page, "query": query})
+
+
+@reads_phi
+@roles_only(Role.PATIENT)
+def my_studies(request):
+    orders = order_rows(Order.objects.restrict(request.user)).order_by("-created_at", "-id")
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.record_reads("study_list", "order", [(o.pk, o.patient_id) for o in page])
+    return render(request, "portal/patient/my_studies.html", {"page": page})
+
+
+@reads_phi
+@login_required
+def study(request, order_id: int):
+    """One study and its report, for anyone who may see the order; 404 for everyone else."""
+    order = get_visible_or_404(
+        order_rows(Order.objects.all()), request.user, pk=order_id
+    )
+    versions = list(
+        ReportVersion.objects.restrict(request.user)
+        .filter(report__order=order)
+        .select_related("radiologist")
+        .order_by("-number")
+    )
+    audit.record_read("report" if versions else "order", "order", order.pk,
+                      patient_id=order.patient_id, accession_number=order.accession_number)
+    return render(request, "portal/study.html", {
+        "order": order, "current": versions[0] if versions else None, "versions": versions,
+        "can_share": may_act_for_patient(request.user, order.patient),
+    })
+
+
+@reads_phi
+@roles_only(*STAFF_AND_ADMIN)
+def patients(request):
+    query = request.GET.get("q", "").strip()
+    found = Patient.objects.restrict(request.user).filter(merged_into__isnull=True)
+    if query:
+        found = found.filter(
+            Q(family_name__icontains=query) | Q(given_name__icontains=query)
+            | Q(identifiers__value__iexact=query)
+        ).distinct()
+    page = Paginator(found.order_by("family_name", "given_name", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    audit.record_reads("patient_list", "patient", [(p.pk, p.pk) for p in page], query=query)
+    return render(request, "portal/staff/patients.html", {"page": page, "query": query})
+
+
+@reads_phi
+@roles_only(*STAFF_AND_ADMIN)
+def patient(request, patient_id: int):
+    record = get_visible_or_404(Patient.objects.prefetch_related("identifiers"),
+                                request.user, pk=patient_id)
+    orders = order_rows(Order.objects.restrict(request.user).filter(patient=record)).order_by(
+        "-created_at"
+    )
+    audit.record_read("patient", "patient", record.pk, patient_id=record.pk)
+    return render(request, "portal/staff/patient.html", {
+        "patient": record,
+        "orders": orders,
+        "consents": Consent.objects.filter(patient=record).select_related("physician")
+        .order_by("-created_at"),
+        "proxies": ProxyGrant.objects.filter(patient=record).select_related("proxy")
+        .order_by("-created_at"),
+        "invitations": Invitation.objects.filter(patient=record).order_by("-created_at")[:10],
+        "can_consent": may_record_consent(request.user, record),
+        "can_invite": may_invite(request.user),
+        "can_audit": may_view_audit(request.user),
+        "consent_form": ConsentForm(prefix="consent"),
+        "proxy_form": ProxyForm(prefix="proxy"),
+        "invite_form": InviteForm(prefix="invite", orders=orders),
+    })
