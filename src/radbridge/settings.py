@@ -260,3 +260,4 @@ NOTIFY_SEND_TIMEOUT_SECONDS = env_float("RADBRIDGE_NOTIFY_SEND_TIMEOUT", 10.0)
 # is asked whether it got the message before it is sent again. Keep it well above the timeout.
 NOTIFY_SEND_LEASE_SECONDS = env_float("RADBRIDGE_NOTIFY_SEND_LEASE", 120.0)
 NOTIFY_BATCH_SIZE = env_int("RADBRIDGE_NOTIFY_BATCH_SIZE", 100)
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # one INFO line per provider request

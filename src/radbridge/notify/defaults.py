@@ -30,7 +30,7 @@ DEFAULTS: dict[tuple[str, str, str], tuple[str, str]] = {
         "Your {{ modality_name }} report is complete",
         "Hello {{ first_name|default:'there' }},\n\nYour {{ modality_name }} report from "
         "{{ centre_name }} is complete. You can read it in the patient portal:\n"
-        "{{ portal_url }}\n\nYour doctor has been sent the report too.\n\n{{ centre_name }}",
+        "{{ portal_url }}\n\n{{ centre_name }}",
     ),
     (MessageKind.REPORT_CORRECTED, SMS, "en"): (
         "",
