@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from radbridge.clinical.models import Appointment, Order, Patient
@@ -24,7 +25,7 @@ from radbridge.core.models import OutboxEvent
 from . import templates
 from .choices import REQUESTED_KINDS, SECRET_KINDS, Channel, DeliveryStatus, MessageKind
 from .config import public_url
-from .models import Delivery
+from .models import ContactPreference, Delivery
 from .recipients import (
     Recipient,
     address_recipient,
@@ -71,6 +72,46 @@ class Occasion:
 
 
 @dataclass
+class Prefetched:
+    """What a batch of events needs from the record, read in a few queries for all."""
+
+    orders: dict = field(default_factory=dict)  # accession number -> Order
+    patients: dict = field(default_factory=dict)  # id -> Patient
+    appointments: dict = field(default_factory=dict)  # id -> Appointment
+    preferences: dict = field(default_factory=dict)  # ("patient"|"practitioner", id) -> pref
+
+    @classmethod
+    def for_events(cls, events: list[OutboxEvent]) -> Prefetched:
+        payloads = [event.payload for event in events]
+        accessions = {p.get("accession_number") for p in payloads} - {None, ""}
+        orders = {
+            order.accession_number: order
+            for order in Order.objects.select_related(
+                "patient", "location__organization", "ordering_practitioner"
+            ).prefetch_related("copies_to").filter(accession_number__in=accessions)
+        }
+        patient_ids = {p.get("patient_id") for p in payloads} - {None}
+        patients = Patient.objects.select_related("merged_into").in_bulk(patient_ids)
+        appointment_ids = [e.aggregate_id for e in events if e.topic.startswith("appointment.")]
+        appointments = Appointment.objects.select_related(
+            "location__organization", "order__location"
+        ).in_bulk([int(i) for i in appointment_ids if str(i).isdigit()])
+        practitioner_ids = {
+            p.id for order in orders.values()
+            for p in (order.ordering_practitioner, *order.copies_to.all()) if p is not None
+        }
+        preferences = {}
+        for preference in ContactPreference.objects.filter(
+            Q(patient_id__in=patient_ids) | Q(practitioner_id__in=practitioner_ids)
+        ):
+            if preference.patient_id:
+                preferences["patient", preference.patient_id] = preference
+            else:
+                preferences["practitioner", preference.practitioner_id] = preference
+        return cls(orders, patients, appointments, preferences)
+
+
+@dataclass
 class Audience:
     kind: str
     recipients: list[Recipient] = field(default_factory=list)
@@ -79,25 +120,43 @@ class Audience:
 
 def handle_event(event: OutboxEvent) -> None:
     """The outbox consumer: plan the messages an event calls for (idempotent)."""
-    occasion = Occasion(f"event:{event.id}", event.topic, dict(event.payload), event)
-    plan(occasion)
+    handle_events([event])
+
+
+def handle_events(events: list[OutboxEvent]) -> None:
+    """The batch form: the record read once for all, the deliveries inserted at once."""
+    known = Prefetched.for_events(events)
+    now = timezone.now()
+    rows = []
+    for event in events:
+        occasion = Occasion(f"event:{event.id}", event.topic, dict(event.payload), event)
+        rows.extend(plan_rows(occasion, now, known))
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def plan(occasion: Occasion, now: datetime | None = None) -> int:
-    now = now or timezone.now()
-    load_related(occasion)
-    rows = [
-        row
-        for audience in audiences(occasion, now)
-        for recipient in audience.recipients
-        for row in deliveries_for(occasion, audience, recipient, now)
-    ]
+    rows = plan_rows(occasion, now or timezone.now())
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
 
-def load_related(occasion: Occasion) -> None:
+def plan_rows(occasion: Occasion, now: datetime, known: Prefetched | None = None) -> list:
+    load_related(occasion, known)
+    return [
+        row
+        for audience in audiences(occasion, now, known)
+        for recipient in audience.recipients
+        for row in deliveries_for(occasion, audience, recipient, now)
+    ]
+
+
+def load_related(occasion: Occasion, known: Prefetched | None = None) -> None:
     payload = occasion.payload
+    if known is not None:
+        occasion.order = occasion.order or known.orders.get(payload.get("accession_number"))
+        if occasion.topic.startswith("appointment.") and occasion.event is not None:
+            occasion.appointment = known.appointments.get(int(occasion.event.aggregate_id))
+        return
     if occasion.order is None and payload.get("accession_number"):
         occasion.order = (
             Order.objects.select_related("location__organization", "ordering_practitioner")
@@ -113,17 +172,20 @@ def load_related(occasion: Occasion) -> None:
         )
 
 
-def the_patient(occasion: Occasion) -> Patient | None:
+def the_patient(occasion: Occasion, known: Prefetched | None) -> Patient | None:
     patient_id = occasion.payload.get("patient_id")
     if patient_id is None:
         return None
+    if known is not None:
+        return known.patients.get(patient_id)
     return Patient.objects.select_related("merged_into").filter(id=patient_id).first()
 
 
-def audiences(occasion: Occasion, now: datetime) -> list[Audience]:
+def audiences(occasion: Occasion, now: datetime, known: Prefetched | None = None):
     topic, payload = occasion.topic, occasion.payload
+    preferences = known.preferences if known is not None else None
     if topic == "auth.one_time_code":
-        patient = the_patient(occasion)
+        patient = the_patient(occasion, known)
         recipient = address_recipient(
             payload.get("to_phone", ""), payload.get("to_email", ""), patient
         )
@@ -131,10 +193,10 @@ def audiences(occasion: Occasion, now: datetime) -> list[Audience]:
     found = []
     kind = PATIENT_KIND_BY_TOPIC.get(topic)
     if kind is not None and wants_patient_message(occasion, now):
-        patient = the_patient(occasion)
+        patient = the_patient(occasion, known)
         if patient is not None:
             found.append(Audience(kind, [patient_recipient(
-                patient, payload.get("to_phone", ""), payload.get("to_email", "")
+                patient, payload.get("to_phone", ""), payload.get("to_email", ""), preferences
             )]))
         else:
             log.warning("%s: patient %s not found, nobody to tell", occasion.source,
@@ -144,7 +206,7 @@ def audiences(occasion: Occasion, now: datetime) -> list[Audience]:
         unique = {p.id: p for p in physicians if p is not None}
         found.append(Audience(
             MessageKind.REPORT_STAT,
-            [practitioner_recipient(p) for p in unique.values()],
+            [practitioner_recipient(p, preferences) for p in unique.values()],
             urgent=True,
         ))
     return found

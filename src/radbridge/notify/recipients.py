@@ -105,14 +105,19 @@ def apply_preference(recipient: Recipient, preference: ContactPreference | None)
     return recipient
 
 
-def preference_of(**person) -> ContactPreference | None:
+def preference_of(known: dict | None, **person) -> ContactPreference | None:
+    """The person's preferences: from `known` (read for a whole batch) or the database."""
+    if known is not None:
+        ((role, who),) = person.items()
+        return known.get((role, who.id))
     return ContactPreference.objects.filter(**person).first()
 
 
-def patient_recipient(patient: Patient, phone: str = "", email: str = "") -> Recipient:
+def patient_recipient(patient: Patient, phone: str = "", email: str = "",
+                      known: dict | None = None) -> Recipient:
     """The patient, at the addresses an event names or else those on file."""
     while patient.merged_into_id is not None:  # a merged record: tell the surviving one
-        patient = patient.merged_into
+        patient, known = patient.merged_into, None
     recipient = Recipient(
         key=f"patient:{patient.id}",
         role="patient",
@@ -124,10 +129,10 @@ def patient_recipient(patient: Patient, phone: str = "", email: str = "") -> Rec
             Channel.EMAIL: normalise_email(email or patient.email),
         },
     )
-    return apply_preference(recipient, preference_of(patient=patient))
+    return apply_preference(recipient, preference_of(known, patient=patient))
 
 
-def practitioner_recipient(practitioner: Practitioner) -> Recipient:
+def practitioner_recipient(practitioner: Practitioner, known: dict | None = None) -> Recipient:
     recipient = Recipient(
         key=f"practitioner:{practitioner.id}",
         role="physician",
@@ -139,7 +144,7 @@ def practitioner_recipient(practitioner: Practitioner) -> Recipient:
             Channel.EMAIL: normalise_email(practitioner.email),
         },
     )
-    return apply_preference(recipient, preference_of(practitioner=practitioner))
+    return apply_preference(recipient, preference_of(known, practitioner=practitioner))
 
 
 def address_recipient(phone: str = "", email: str = "", patient: Patient | None = None):
