@@ -99,3 +99,20 @@ def test_broken_template_is_not_saved(admin_client):
     assert "body: template syntax error" in response.content.decode()
     template.refresh_from_db()
     assert "{% for %}" not in template.body
+
+
+def test_radbridge_serve_refuses_to_start_with_a_half_configured_provider(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RADBRIDGE_HOME": str(tmp_path), "RADBRIDGE_SMS_PROVIDER": "twilio",
+           "RADBRIDGE_TWILIO_ACCOUNT_SID": "AC123", "RADBRIDGE_TWILIO_AUTH_TOKEN": ""}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "radbridge.cli", "serve", "--role", "worker"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "RADBRIDGE_TWILIO_AUTH_TOKEN is not set" in result.stderr
+    assert "RADBRIDGE_TWILIO_FROM is not set" in result.stderr

@@ -155,7 +155,9 @@ def load_related(occasion: Occasion, known: Prefetched | None = None) -> None:
     if known is not None:
         occasion.order = occasion.order or known.orders.get(payload.get("accession_number"))
         if occasion.topic.startswith("appointment.") and occasion.event is not None:
-            occasion.appointment = known.appointments.get(int(occasion.event.aggregate_id))
+            aggregate_id = occasion.event.aggregate_id
+            occasion.appointment = known.appointments.get(
+                int(aggregate_id) if str(aggregate_id).isdigit() else None)
         return
     if occasion.order is None and payload.get("accession_number"):
         occasion.order = (
