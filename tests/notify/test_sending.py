@@ -233,3 +233,22 @@ def test_interrupted_send_is_reclaimed_after_its_lease(actor, sms_server):
     delivery.send_due()
     sms = Delivery.objects.exclude(status="suppressed").get()
     assert sms.status == "sent" and len(sms_server.accepted) == 1 and sms.attempts == 2
+
+
+def test_twilio_lookup_does_not_take_another_deliverys_identical_message(actor, sms_server,
+                                                                        settings):
+    settings.NOTIFY_SMS_PROVIDER = "twilio"
+    patient = make_patient(email="")
+    report_event(make_order(patient, accession="A1"))
+    outbox.relay_once()
+    delivery.send_due()  # the first report's SMS went out
+    report_event(make_order(patient, accession="A2"))  # same words, same number
+    outbox.relay_once()
+    sms_server.fail_next("timeout")  # the second one's request got no answer and was lost
+    delivery.send_due()
+    make_due()
+    delivery.send_due()
+    rows = Delivery.objects.filter(channel="sms").order_by("id")
+    assert [r.status for r in rows] == ["sent", "sent"]
+    assert len(sms_server.accepted) == 2
+    assert rows[0].provider_message_id != rows[1].provider_message_id

@@ -140,11 +140,15 @@ def look_up(provider, message: OutgoingMessage) -> Outcome | None:
     if not provider.can_lookup:
         return None
     try:
-        provider_id = provider.lookup(message)
+        candidates = provider.lookup(message)
     except LookupUnavailable as error:
         return Retry(f"could not ask {provider.name} whether it has the message: {error}")
-    if provider_id:
-        return Accepted(provider_id, "found after an interrupted send")
+    # Twilio matches by number and text: an identical message of another delivery is not ours.
+    owned = set(Delivery.objects.filter(provider_message_id__in=candidates)
+                .exclude(id=message.delivery_id).values_list("provider_message_id", flat=True))
+    for provider_id in candidates:
+        if provider_id not in owned:
+            return Accepted(provider_id, "found after an interrupted send")
     return None
 
 

@@ -93,8 +93,8 @@ class ClickSend:
             return Retry(f"ClickSend: {status}")
         return Refused(f"ClickSend refused the message: {status or 'no status'}")
 
-    def lookup(self, message: OutgoingMessage) -> str | None:
-        """The message_id ClickSend gave our key since the attempt began, or None."""
+    def lookup(self, message: OutgoingMessage) -> list[str]:
+        """The message_id ClickSend gave our key since the attempt began (or none)."""
         params = {
             "date_from": int(message.claimed_at.timestamp()) - 60,
             "date_to": int(time.time()) + 60,
@@ -111,7 +111,7 @@ class ClickSend:
             page = response.json().get("data") or {}
             for row in page.get("data") or []:
                 if row.get("custom_string") == message.key:
-                    return str(row.get("message_id"))
+                    return [str(row.get("message_id"))]
             if int(page.get("current_page") or 1) >= int(page.get("last_page") or 1):
-                return None
+                return []
             params["page"] += 1

@@ -61,5 +61,5 @@ class Email:
             return Retry(f"mail server unreachable: {type(error).__name__}: {error}")
         return Accepted(message_id(message.key), "accepted")
 
-    def lookup(self, message: OutgoingMessage) -> str | None:
-        return None
+    def lookup(self, message: OutgoingMessage) -> list[str]:
+        return []

@@ -22,5 +22,5 @@ class LogChannel:
             log.info("SMS to %s: %s", message.to, message.body)
         return {m.delivery_id: Accepted(f"log-{m.delivery_id}", "logged") for m in messages}
 
-    def lookup(self, message: OutgoingMessage) -> str | None:
-        return None
+    def lookup(self, message: OutgoingMessage) -> list[str]:
+        return []

@@ -90,8 +90,11 @@ class Twilio:
             return Retry(f"{text} (HTTP {response.status_code})", problem.retry_after)
         return Refused(f"{text} (HTTP {response.status_code})")
 
-    def lookup(self, message: OutgoingMessage) -> str | None:
+    def lookup(self, message: OutgoingMessage) -> list[str]:
+        """Sids of messages to that number with our body, created since the attempt began
+        (newest first); the caller skips those another delivery already owns."""
         since = message.claimed_at - timedelta(seconds=60)
+        found = []
         try:
             response = self.client.get(self.messages_path,
                                        params={"To": message.to, "PageSize": 100})
@@ -106,5 +109,5 @@ class Twilio:
             except (TypeError, ValueError):
                 recent = False
             if recent and row.get("body") == message.body:
-                return str(row.get("sid"))
-        return None
+                found.append(str(row.get("sid")))
+        return found
