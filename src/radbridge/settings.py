@@ -58,6 +58,9 @@ HTTP_PORT = env_int("RADBRIDGE_HTTP_PORT", 8000)
 MLLP_PORT = env_int("RADBRIDGE_MLLP_PORT", 2575)
 DICOM_PORT = env_int("RADBRIDGE_DICOM_PORT", 11112)
 AE_TITLE = env_str("RADBRIDGE_AE_TITLE", "RADBRIDGE")
+# Where people and providers reach this installation: links in invitations, messages and
+# password-reset mails, provider status-callback URLs.
+PUBLIC_URL = env_str("RADBRIDGE_PUBLIC_URL", f"http://localhost:{HTTP_PORT}").rstrip("/")
 
 # HL7 v2 listener. Allowed senders are addresses or networks (CIDR); empty allows all.
 HL7_ALLOWED_SENDERS = env_list("RADBRIDGE_HL7_ALLOWED_SENDERS")
@@ -97,6 +100,7 @@ INSTALLED_APPS = [
     "radbridge.hl7",
     "radbridge.accounts",
     "radbridge.portal",
+    "radbridge.notify",
     "radbridge.demo",
 ]
 
@@ -247,10 +251,95 @@ CONTENT_SECURITY_POLICY = {
 }
 OTP_TOTP_ISSUER = env_str("RADBRIDGE_OTP_ISSUER", "RadBridge")
 OTP_TOTP_THROTTLE_FACTOR = 1
-# Links in invitations and password-reset mails; empty: taken from the request.
-PORTAL_BASE_URL = env_str("RADBRIDGE_PORTAL_URL")
 INVITATION_VALID_DAYS = env_int("RADBRIDGE_INVITATION_VALID_DAYS", 30)
 ONE_TIME_CODE_VALID_MINUTES = env_int("RADBRIDGE_ONE_TIME_CODE_MINUTES", 10)
 SHARE_CODE_MAX_DAYS = env_int("RADBRIDGE_SHARE_CODE_MAX_DAYS", 90)
 API_TOKEN_PATH_PREFIXES = ("/fhir/", "/dicomweb/")
 AUDIT_SEAL_INTERVAL_SECONDS = env_int("RADBRIDGE_AUDIT_SEAL_SECONDS", 2)
+# Notifications (notify app) and email. Messages go out through the SMS provider named by
+# RADBRIDGE_SMS_PROVIDER (clicksend, twilio, or log: written to the log, for the demo) and
+# Django's email backend, configured by one RADBRIDGE_EMAIL_URL. Misconfiguration is reported
+# by `radbridge check` / at start (system checks) and on the notifications admin page.
+def env_float(name: str, default: float) -> float:
+    raw = env_str(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+
+
+def email_settings(url: str) -> dict:
+    """EMAIL_* settings from smtp://user:password@host:587?tls=1 (smtps:// for implicit TLS),
+    console:, file:///path, locmem: or dummy:."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    backends = {
+        "smtp": "smtp", "smtps": "smtp", "console": "console", "file": "filebased",
+        "locmem": "locmem", "dummy": "dummy",
+    }
+    if parts.scheme not in backends:
+        raise ImproperlyConfigured(
+            f"RADBRIDGE_EMAIL_URL={url.split('@')[-1]!r}: unknown scheme {parts.scheme!r}; use "
+            "smtp://user:password@host:587?tls=1, smtps://..., console:, file:///dir or dummy:"
+        )
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    result = {"EMAIL_BACKEND": f"django.core.mail.backends.{backends[parts.scheme]}.EmailBackend"}
+    if parts.scheme in ("smtp", "smtps"):
+        result.update(
+            EMAIL_HOST=parts.hostname or "localhost",
+            EMAIL_PORT=parts.port or (465 if parts.scheme == "smtps" else 25),
+            EMAIL_HOST_USER=unquote(parts.username or ""),
+            EMAIL_HOST_PASSWORD=unquote(parts.password or ""),
+            EMAIL_USE_SSL=parts.scheme == "smtps",
+            EMAIL_USE_TLS=options.get("tls", "0").lower() in ("1", "true", "yes"),
+            EMAIL_TIMEOUT=float(options.get("timeout", "10")),
+        )
+    elif parts.scheme == "file":
+        result["EMAIL_FILE_PATH"] = unquote(parts.path) or str(RADBRIDGE_HOME / "mail")
+    return result
+
+
+EMAIL_URL = env_str("RADBRIDGE_EMAIL_URL", "console:")
+globals().update(email_settings(EMAIL_URL))
+DEFAULT_FROM_EMAIL = env_str("RADBRIDGE_DEFAULT_FROM_EMAIL", "RadBridge <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+NOTIFY_SMS_PROVIDER = env_str("RADBRIDGE_SMS_PROVIDER", "log").lower()
+NOTIFY_CLICKSEND_BASE_URL = env_str("RADBRIDGE_CLICKSEND_BASE_URL", "https://rest.clicksend.com")
+NOTIFY_CLICKSEND_USERNAME = env_str("RADBRIDGE_CLICKSEND_USERNAME")
+NOTIFY_CLICKSEND_API_KEY = env_str("RADBRIDGE_CLICKSEND_API_KEY")
+NOTIFY_CLICKSEND_FROM = env_str("RADBRIDGE_CLICKSEND_FROM")
+NOTIFY_CLICKSEND_WEBHOOK_TOKEN = env_str("RADBRIDGE_CLICKSEND_WEBHOOK_TOKEN")
+NOTIFY_TWILIO_BASE_URL = env_str("RADBRIDGE_TWILIO_BASE_URL", "https://api.twilio.com")
+NOTIFY_TWILIO_ACCOUNT_SID = env_str("RADBRIDGE_TWILIO_ACCOUNT_SID")
+NOTIFY_TWILIO_AUTH_TOKEN = env_str("RADBRIDGE_TWILIO_AUTH_TOKEN")
+NOTIFY_TWILIO_FROM = env_str("RADBRIDGE_TWILIO_FROM")  # a number, or a Messaging Service SID
+NOTIFY_CENTRE_NAME = env_str("RADBRIDGE_CENTRE_NAME", "the imaging centre")
+NOTIFY_DEFAULT_LANGUAGE = env_str("RADBRIDGE_NOTIFY_LANGUAGE", "en")
+NOTIFY_PHONE_REGION = env_str("RADBRIDGE_PHONE_REGION", "US").upper()
+# Quiet hours in the recipient's time zone: messages wait until they end (STAT excepted).
+NOTIFY_QUIET_HOURS = env_str("RADBRIDGE_NOTIFY_QUIET_HOURS", "21:00-08:00")
+
+
+def env_hours(name: str, default: str) -> list[float]:
+    hours = []
+    for item in env_list(name, default):
+        try:
+            hours.append(float(item))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a number of hours") from None
+    return sorted(hours, reverse=True)
+
+
+# Appointment reminders go out this many hours before the start (each once).
+NOTIFY_REMINDER_HOURS = env_hours("RADBRIDGE_NOTIFY_REMINDER_HOURS", "48,2")
+NOTIFY_MAX_ATTEMPTS = env_int("RADBRIDGE_NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_RETRY_BASE_SECONDS = env_float("RADBRIDGE_NOTIFY_RETRY_BASE_SECONDS", 30.0)
+NOTIFY_RETRY_CAP_SECONDS = env_float("RADBRIDGE_NOTIFY_RETRY_CAP_SECONDS", 3600.0)
+NOTIFY_SEND_TIMEOUT_SECONDS = env_float("RADBRIDGE_NOTIFY_SEND_TIMEOUT", 10.0)
+# A send claimed longer ago than this is taken as interrupted (its worker died): the provider
+# is asked whether it got the message before it is sent again. Keep it well above the timeout.
+NOTIFY_SEND_LEASE_SECONDS = env_float("RADBRIDGE_NOTIFY_SEND_LEASE", 120.0)
+NOTIFY_BATCH_SIZE = env_int("RADBRIDGE_NOTIFY_BATCH_SIZE", 100)
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # one INFO line per provider request

@@ -12,5 +12,6 @@ def health(request):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health, name="health"),
+    path("notify/", include("radbridge.notify.urls")),
     path("", include("radbridge.portal.urls")),
 ]

@@ -11,11 +11,11 @@ from django.utils import timezone
 from radbridge.accounts.choices import InvitationSource, Role
 from radbridge.accounts.models import Invitation, OneTimeCode, Profile
 from radbridge.accounts.permissions import own_patient_ids
-from radbridge.accounts.services import consumers, invitations
+from radbridge.accounts.services import invitations
 from radbridge.accounts.services.errors import AccountsError
 from radbridge.clinical.data import IdentifierData, PatientData, ReportData
 from radbridge.clinical.models import Order
-from radbridge.clinical.services import finalize_report, merge_patients
+from radbridge.clinical.services import merge_patients
 from radbridge.core.models import OutboxEvent
 from radbridge.core.outbox import relay_once
 from tests.personas import make_order, make_patient, make_patient_user
@@ -108,25 +108,31 @@ def report(accession: str):
                       order=None)
 
 
-def test_finalized_report_invites_a_patient_without_account_once():
+def test_results_link_for_a_patient_without_account_is_a_signup_link_tied_to_the_study():
     order = make_order()
-    finalize_report(report(order.accession_number))
-    relay_once()
-    relay_once()
-    assert Invitation.objects.filter(patient=order.patient).count() == 1
+    url = invitations.link_for_patient(order.patient_id, order.pk)
     invitation = Invitation.objects.get()
-    assert invitation.source == InvitationSource.REPORT_FINALIZED
-    assert OutboxEvent.objects.filter(topic="portal.invitation").count() == 1
-    event = OutboxEvent.objects.get(topic="report.finalized")
-    consumers.invite_on_report(event)  # delivered again by hand: still one invitation
-    assert Invitation.objects.count() == 1
+    assert "/signup/" in url and invitation.order == order
+    assert invitation.source == InvitationSource.MESSAGE
+    # The link travels in the results message itself: no separate invitation message.
+    assert not OutboxEvent.objects.filter(topic="portal.invitation").exists()
+    assert invitations.find_invitation(url.rstrip("/").rsplit("/", 1)[-1]) == invitation
 
 
-def test_finalized_report_of_a_patient_with_account_sends_no_invitation():
+def test_results_link_for_a_patient_with_account_is_the_study_page():
     order = make_order()
     make_patient_user(order.patient)
-    finalize_report(report(order.accession_number))
-    relay_once()
+    assert invitations.link_for_patient(order.patient_id, order.pk).endswith(
+        f"/studies/{order.pk}/"
+    )
+    assert not Invitation.objects.exists()
+
+
+def test_results_link_for_a_patient_who_cannot_be_invited_is_the_sign_in_page():
+    patient = make_patient(phone="")
+    patient.phones, patient.email = [], ""
+    patient.save()
+    assert invitations.link_for_patient(patient.pk, None).endswith("/login/")
     assert not Invitation.objects.exists()
 
 

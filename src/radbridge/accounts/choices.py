@@ -43,3 +43,4 @@ class InvitationSource(models.TextChoices):
     STAFF = "staff", "Sent by staff"
     CLI = "cli", "Sent from the command line"
     REPORT_FINALIZED = "report", "Sent when the report was finalised"
+    MESSAGE = "message", "Link in a results message"

@@ -59,6 +59,18 @@ class OutboxFailure(models.Model):
         ]
 
 
+class OutboxCursor(models.Model):
+    """How far one consumer has read: every event at or below `position` is handled, dead
+    or older than the relay's grace period, so the relay never rescans the whole table."""
+
+    consumer = models.CharField(max_length=100, unique=True)
+    position = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.consumer} at event {self.position}"
+
+
 class AuditEntry(models.Model):
     """One thing someone (a person, an interface, a job) did or read.
 

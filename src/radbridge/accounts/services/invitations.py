@@ -15,9 +15,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from radbridge.clinical.models import Order, Patient
-from radbridge.core import audit, outbox
+from radbridge.core import audit, links, outbox
 
-from ..choices import CodePurpose, Role
+from ..choices import CodePurpose, InvitationSource, Role
 from ..models import Invitation, OneTimeCode, Profile
 from ..permissions import surviving_ids
 from ..secrets import digest, keyed_digest, new_numeric_code, new_token, same
@@ -41,10 +41,9 @@ def has_account(patient: Patient) -> bool:
 
 
 def signup_url(token: str, base_url: str = "") -> str:
-    base = (base_url or settings.PORTAL_BASE_URL or "").rstrip("/")
-    if not base:
-        base = f"http://{settings.BIND_ADDRESS}:{settings.HTTP_PORT}"
-    return f"{base}{SIGNUP_PATH}{token}/"
+    if base_url:
+        return f"{base_url.rstrip('/')}{SIGNUP_PATH}{token}/"
+    return links.portal_url(f"{SIGNUP_PATH}{token}/")
 
 
 def contact_of(patient: Patient) -> tuple[str, str]:
@@ -61,11 +60,13 @@ def invite_patient(
     created_by=None,
     base_url: str = "",
     source_event_id: int | None = None,
+    announce: bool = True,
 ) -> tuple[Invitation, str]:
     """Invite a patient to create their account; returns the invitation and its link.
 
-    Emits portal.invitation (to the phone and email on file). With `source_event_id`, a
-    second call for the same event raises IntegrityError instead of inviting twice.
+    Emits portal.invitation (to the phone and email on file) unless `announce` is False: the
+    caller then carries the link in a message of its own. With `source_event_id`, a second
+    call for the same event raises IntegrityError instead of inviting twice.
     """
     patient = current_record(patient)
     if has_account(patient):
@@ -92,6 +93,8 @@ def invite_patient(
     )
     url = signup_url(token, base_url)
     audit.record("accounts.invitation_sent", "invitation", invitation.pk, patient_id=patient.pk)
+    if not announce:
+        return invitation, url
     outbox.emit(
         "portal.invitation",
         "invitation",
@@ -215,3 +218,20 @@ def complete_signup(
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
     audit.record("accounts.signup", "user", user.pk, patient_id=patient.pk)
     return user
+
+
+def link_for_patient(patient_id: int, order_id: int | None) -> str:
+    """The link a results message gives a patient (registered with core.links): the study's
+    page when they have an account, else a sign-up link tied to the study; the sign-in page
+    when they cannot be invited (no phone or email on file)."""
+    patient = Patient.objects.filter(pk=patient_id).first()
+    order = Order.objects.filter(pk=order_id).first() if order_id else None
+    if patient is None:
+        return links.portal_url("/login/")
+    if has_account(current_record(patient)):
+        return links.study_url(order.pk) if order else links.portal_url("/")
+    try:
+        _, url = invite_patient(patient, order, source=InvitationSource.MESSAGE, announce=False)
+    except AccountsError:
+        return links.portal_url("/login/")
+    return url

@@ -1,0 +1,74 @@
+"""The notification verbs an administrator uses: resend, delivery rates per channel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from radbridge.core import audit
+
+from .choices import DeliveryStatus
+from .models import Delivery
+
+RESENDABLE = (DeliveryStatus.DEAD, DeliveryStatus.FAILED, DeliveryStatus.SENT,
+              DeliveryStatus.DELIVERED, DeliveryStatus.SUPPRESSED)
+
+
+class ResendRefused(ValueError):
+    """A delivery that cannot be sent again; the message says why."""
+
+
+@transaction.atomic
+def resend(delivery: Delivery) -> Delivery:
+    """Queue a copy of a delivery, keyed after it, so the log keeps both. Audited."""
+    if delivery.status not in RESENDABLE:
+        raise ResendRefused(f"delivery {delivery.id} is {delivery.get_status_display()}: "
+                            "it is still on its way")
+    if not delivery.to_address:
+        raise ResendRefused(f"delivery {delivery.id} has no address: {delivery.reason}")
+    if delivery.expires_at is not None and delivery.expires_at <= timezone.now():
+        raise ResendRefused(f"delivery {delivery.id} expired at "
+                            f"{delivery.expires_at:%Y-%m-%d %H:%M}: a new one must be requested")
+    number = Delivery.objects.filter(resent_from=delivery).count() + 1
+    copy = Delivery.objects.create(
+        key=f"{delivery.key}#resend{number}"[:250],
+        source=delivery.source, event=delivery.event, kind=delivery.kind,
+        template=delivery.template, channel=delivery.channel, provider=delivery.provider,
+        patient=delivery.patient, practitioner=delivery.practitioner,
+        recipient_name=delivery.recipient_name, to_address=delivery.to_address,
+        language=delivery.language, subject=delivery.subject, body=delivery.body,
+        html_body=delivery.html_body, redacted=delivery.redacted, urgent=delivery.urgent,
+        expires_at=delivery.expires_at, next_attempt_at=timezone.now(), resent_from=delivery,
+    )
+    audit.record("notify.resend", "notify.delivery", copy.id, patient_id=delivery.patient_id,
+                 original=delivery.id, channel=delivery.channel, kind=delivery.kind)
+    return copy
+
+
+def delivery_rates(days: int = 7) -> list[dict]:
+    """Per channel over the last days: how many planned, delivered, sent, failed, dead."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        Delivery.objects.filter(created_at__gte=since)
+        .values("channel")
+        .annotate(
+            total=Count("id"),
+            delivered=Count("id", filter=Q(status=DeliveryStatus.DELIVERED)),
+            sent=Count("id", filter=Q(status=DeliveryStatus.SENT)),
+            failed=Count("id", filter=Q(status=DeliveryStatus.FAILED)),
+            dead=Count("id", filter=Q(status=DeliveryStatus.DEAD)),
+            suppressed=Count("id", filter=Q(status=DeliveryStatus.SUPPRESSED)),
+        )
+        .order_by("channel")
+    )
+    rates = []
+    for row in rows:
+        attempted = row["total"] - row["suppressed"]
+        reached = row["delivered"] + row["sent"]
+        row["waiting"] = attempted - reached - row["failed"] - row["dead"]
+        row["rate"] = round(100 * reached / attempted, 1) if attempted else 0.0
+        rates.append(row)
+    return rates
