@@ -78,6 +78,15 @@ HL7_OUTBOUND_MAX_ATTEMPTS = env_int("RADBRIDGE_HL7_OUTBOUND_MAX_ATTEMPTS", 10)
 HL7_SENDING_APPLICATION = env_str("RADBRIDGE_HL7_SENDING_APPLICATION", "RADBRIDGE")
 HL7_SENDING_FACILITY = env_str("RADBRIDGE_HL7_SENDING_FACILITY", "")
 
+# FHIR API (see README "FHIR R4 API"). Authority systems: "MERCY=urn:oid:1.2.3,ADT1=https://x".
+FHIR_BASE_URL = env_str("RADBRIDGE_FHIR_BASE_URL").rstrip("/")
+FHIR_AUTHORITY_SYSTEMS = dict(
+    item.split("=", 1) for item in env_list("RADBRIDGE_FHIR_AUTHORITY_SYSTEMS") if "=" in item
+)
+FHIR_ACCESSION_SYSTEM = env_str("RADBRIDGE_FHIR_ACCESSION_SYSTEM", "urn:radbridge:accession")
+FHIR_WEBHOOK_MAX_ATTEMPTS = env_int("RADBRIDGE_FHIR_WEBHOOK_MAX_ATTEMPTS", 8)
+FHIR_WEBHOOK_TIMEOUT = env_int("RADBRIDGE_FHIR_WEBHOOK_TIMEOUT", 10)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -91,6 +100,7 @@ INSTALLED_APPS = [
     "radbridge.clinical",
     "radbridge.hl7",
     "radbridge.demo",
+    "radbridge.fhir",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""Webhook subscriptions (placeholder until the next step)."""
+
+
+def register() -> None:
+    return None
