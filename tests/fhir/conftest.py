@@ -102,8 +102,8 @@ def staff_api(db, client):
     return Api(client)
 
 
-def patient_token(client, patient_id: int, *scopes: str) -> Api:
-    user = make_user(f"patient{patient_id}")
+def patient_token(client, patient_id: int, *scopes: str, perms: tuple[str, ...] = ()) -> Api:
+    user = make_user(f"patient{patient_id}", perms=perms)
     PATIENT_OF[user.pk] = patient_id
     return Api(client, token_for(user, *(scopes or ("patient/*.read",))))
 
