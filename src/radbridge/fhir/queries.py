@@ -17,7 +17,17 @@ from .served import SERVED, Served
 DEFAULT_COUNT = 20
 MAX_COUNT = 500
 # Accepted everywhere; _format and _pretty are handled by the view.
-CONTROL = {"_count", "_offset", "_sort", "_include", "_total", "_summary", "_format", "_pretty"}
+CONTROL = {
+    "_count",
+    "_offset",
+    "_sort",
+    "_include",
+    "_total",
+    "_summary",
+    "_format",
+    "_pretty",
+    "_totalMethod",  # fhirpy's count() sends it (Aidbox); the total is always counted
+}
 UNSUPPORTED = {
     "_revinclude": "_revinclude is not supported: search the other resource type instead",
     "_elements": "_elements is not supported: resources are returned whole",
