@@ -136,6 +136,15 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{RADBRIDGE_HOME / 'radbridge.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The web role (ASGI) runs each request in a thread of its own: persistent per-thread
+    # connections would pile up until PostgreSQL refuses more, so threads share a pool.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("RADBRIDGE_DB_POOL_SIZE", 20),
+        "timeout": 30,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work beside the one writer; synchronous=FULL fsyncs every commit,
