@@ -98,7 +98,8 @@ def test_reports_by_patient_and_date_range(staff_api, reports):
 
 def test_paging_follows_next_and_previous_links(staff_api, reports):
     _, first, _ = staff_api.get(
-        "DiagnosticReport", {"patient": reports.pk, "_count": 2, "_sort": "date"}
+        "DiagnosticReport",
+        {"patient": reports.pk, "_count": 2, "_sort": "date", "_total": "accurate"},
     )
     links = {link["relation"]: link["url"] for link in first["link"]}
     assert set(links) == {"self", "next"} and first["total"] == 5
@@ -171,6 +172,7 @@ def test_service_request_search_by_status_code_and_identifier(staff_api, reports
         ({"_count": "100000"}, "_count"),
         ({"_id": "abc"}, "_id"),
         ({"_sort": "colour"}, "_sort"),
+        ({"_total": "lots"}, "_total"),
         ({"_include": "Patient:link"}, "_include"),
         ({"name": ""}, "name"),
         ({"_revinclude": "DiagnosticReport:subject"}, "_revinclude"),
@@ -188,6 +190,15 @@ def test_imaging_study_include_is_refused_until_studies_are_served(staff_api):
         "DiagnosticReport", {"_include": "DiagnosticReport:imaging-study"}
     )
     assert status == 400 and "not served" in body["issue"][0]["diagnostics"]
+
+
+def test_total_is_counted_only_when_asked_or_free(staff_api, people):
+    _, bundle, _ = staff_api.get("Patient", {"name": "smi", "_count": 2})
+    assert "total" not in bundle
+    _, bundle, _ = staff_api.get("Patient", {"name": "smi", "_count": 2, "_total": "accurate"})
+    assert bundle["total"] == 3
+    _, bundle, _ = staff_api.get("Patient", {"name": "smi", "_count": 5})
+    assert bundle["total"] == 3
 
 
 def test_last_updated_and_count_only(staff_api, people):

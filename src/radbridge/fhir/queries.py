@@ -2,8 +2,9 @@
 
 Control parameters (`_count`, `_offset`, `_sort`, `_include`, `_total`, `_summary`) shape
 the page; every other parameter filters (see `search.conditions`). Paging is by offset, one
-row more than the page is read to know whether a next page exists, and the total is counted
-only when the page does not already tell it.
+row more than the page is read to know whether a next page exists. `Bundle.total` is given
+when the page tells it for free (the last page); otherwise only for `_total=accurate` (or
+`_summary=count`), since counting a large match costs more than the page itself.
 """
 
 from __future__ import annotations
@@ -129,9 +130,14 @@ def search(spec: Served, user, pairs: list[tuple[str, str]]) -> Page:
     ordered = rows.order_by(*ordering(spec, single(control, "_sort")))
     found = list(ordered[offset : offset + count + 1])
     page = Page(found[:count], offset=offset, count=count, has_next=len(found) > count)
-    if single(control, "_total") != "none":
-        complete = not page.has_next and (page.rows or offset == 0)
-        page.total = offset + len(page.rows) if complete else rows.count()
+    total = single(control, "_total", "estimate")
+    if total not in ("none", "estimate", "accurate"):
+        raise bad_parameter("_total", "must be none, estimate or accurate")
+    complete = not page.has_next and (page.rows or offset == 0)
+    if complete and total != "none":
+        page.total = offset + len(page.rows)  # the page itself tells the total
+    elif total == "accurate":
+        page.total = rows.count()
     page.included = included_rows(user, page.rows, chosen)
     return page
 
