@@ -205,3 +205,26 @@ def test_cli_registers_lists_and_retries(receiver, capsys, settings):
     assert work() == 1
     call_command("fhir", "webhook", "deliveries", "--status", "delivered")
     assert "report.finalized" in capsys.readouterr().out
+
+
+def test_admin_lists_dead_deliveries_and_retries_them(client, receiver, settings):
+    settings.FHIR_WEBHOOK_MAX_ATTEMPTS = 1
+    receiver.answers = [500, 200]
+    subscribe(receiver.url)
+    finalize()
+    work()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "dead"
+    admin = make_user("ops", staff=True)
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    assert client.get("/admin/fhir/webhooksubscription/").status_code == 200
+    page = client.get("/admin/fhir/webhookdelivery/?status=dead")
+    assert page.status_code == 200 and b"report.finalized" in page.content
+    response = client.post(
+        "/admin/fhir/webhookdelivery/",
+        {"action": "retry_now", "_selected_action": [delivery.pk]},
+    )
+    assert response.status_code == 302
+    assert work() == 1

@@ -1,3 +1,5 @@
+"""The fhir app: REST API under /fhir/, HL7 v2 conversion, webhook subscriptions."""
+
 from django.apps import AppConfig
 
 

@@ -157,9 +157,8 @@ def create_patient(user, body: dict) -> tuple[Patient, bool]:
 
 def referenced(body: dict, element: str, model, type_name: str, rows=None):
     """The stored row a `Type/id` reference names, or 422 naming the element."""
-    reference = ((body.get(element) or {}) if isinstance(body.get(element), dict) else {}).get(
-        "reference", ""
-    )
+    target = body.get(element)
+    reference = target.get("reference", "") if isinstance(target, dict) else ""
     kind, _, key = reference.rpartition("/")
     if kind.rsplit("/", 1)[-1] != type_name or not key.isdigit():
         raise unprocessable(
