@@ -82,6 +82,15 @@ HL7_OUTBOUND_MAX_ATTEMPTS = env_int("RADBRIDGE_HL7_OUTBOUND_MAX_ATTEMPTS", 10)
 HL7_SENDING_APPLICATION = env_str("RADBRIDGE_HL7_SENDING_APPLICATION", "RADBRIDGE")
 HL7_SENDING_FACILITY = env_str("RADBRIDGE_HL7_SENDING_FACILITY", "")
 
+# FHIR API (see README "FHIR R4 API"). Authority systems: "MERCY=urn:oid:1.2.3,ADT1=https://x".
+FHIR_BASE_URL = env_str("RADBRIDGE_FHIR_BASE_URL").rstrip("/")
+FHIR_AUTHORITY_SYSTEMS = dict(
+    item.split("=", 1) for item in env_list("RADBRIDGE_FHIR_AUTHORITY_SYSTEMS") if "=" in item
+)
+FHIR_ACCESSION_SYSTEM = env_str("RADBRIDGE_FHIR_ACCESSION_SYSTEM", "urn:radbridge:accession")
+FHIR_WEBHOOK_MAX_ATTEMPTS = env_int("RADBRIDGE_FHIR_WEBHOOK_MAX_ATTEMPTS", 8)
+FHIR_WEBHOOK_TIMEOUT = env_int("RADBRIDGE_FHIR_WEBHOOK_TIMEOUT", 10)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -102,6 +111,7 @@ INSTALLED_APPS = [
     "radbridge.portal",
     "radbridge.notify",
     "radbridge.demo",
+    "radbridge.fhir",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +156,15 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{RADBRIDGE_HOME / 'radbridge.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The web role (ASGI) runs each request in a thread of its own: persistent per-thread
+    # connections would pile up until PostgreSQL refuses more, so threads share a pool.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("RADBRIDGE_DB_POOL_SIZE", 20),
+        "timeout": 30,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work beside the one writer; synchronous=FULL fsyncs every commit,

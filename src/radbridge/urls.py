@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health, name="health"),
     path("notify/", include("radbridge.notify.urls")),
+    path("fhir/", include("radbridge.fhir.urls")),
     path("", include("radbridge.portal.urls")),
 ]

@@ -140,7 +140,11 @@ class Order(TimeStampedModel):
     objects = RestrictedManager()
 
     class Meta:
-        indexes = [models.Index(fields=["patient", "-created_at"])]
+        indexes = [
+            models.Index(fields=["patient", "-created_at"]),
+            # FHIR: DiagnosticReport?patient=..&date=.. (the exam time is the report's date)
+            models.Index(fields=["patient", "scheduled_at"], name="order_patient_scheduled"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.accession_number} {self.procedure_text or self.procedure_code}"

@@ -1,5 +1,10 @@
 """API tokens of integration accounts: scoped per resource type (read/write), expiring,
-revocable, stored hashed. The FHIR and DICOMweb apps check scopes with `allows()`."""
+revocable, stored hashed. The FHIR and DICOMweb apps check scopes with `allows()`.
+
+A scope names a resource type (or `*`) and an access: the short form `Patient.read`, or
+SMART on FHIR's `system/Patient.read`, `patient/*.read`, `user/*.*` (v1) and `.rs`/`.cruds`
+(v2 letters). The `patient/`, `user/`, `system/` context narrows nothing by itself: which
+patient a token stands for is the token's `patient`, applied by the permission rules."""
 
 from __future__ import annotations
 
@@ -19,7 +24,8 @@ from ..permissions import role_of
 from ..secrets import digest, new_token
 from .errors import AccountsError
 
-SCOPE = re.compile(r"^(\*|[A-Z][A-Za-z]+)\.(read|write|\*)$")
+SCOPE = re.compile(r"^(?:(?:patient|user|system)/)?(\*|[A-Z][A-Za-z]+)\.(read|write|\*|[cruds]+)$")
+V2_LETTERS = {"read": set("rs"), "write": set("cud")}
 MAX_DAYS = 730
 
 
@@ -30,10 +36,24 @@ def parse_scopes(text: str | list[str]) -> list[str]:
     if bad or not items:
         raise AccountsError(
             f"invalid scope {', '.join(bad) or '(none)'}: write ResourceType.read or "
-            "ResourceType.write (e.g. Patient.read, *.read, ServiceRequest.write)",
+            "ResourceType.write (e.g. Patient.read, *.read, ServiceRequest.write, or SMART's "
+            "system/Patient.read)",
             "scopes",
         )
     return sorted(set(items))
+
+
+def scope_allows(scope: str, resource_type: str, access: str) -> bool:
+    """access: "read" or "write"; write does not imply read."""
+    match = SCOPE.match(scope.strip())
+    if match is None:
+        return False
+    scoped_type, permission = match.groups()
+    if scoped_type not in ("*", resource_type):
+        return False
+    if permission in ("*", access):
+        return True
+    return permission not in ("read", "write") and bool(set(permission) & V2_LETTERS[access])
 
 
 @dataclass(frozen=True)
@@ -41,12 +61,7 @@ class Scopes:
     granted: frozenset[str]
 
     def allows(self, resource_type: str, access: str) -> bool:
-        """access: "read" or "write"; write does not imply read."""
-        return any(
-            f"{kind}.{mode}" in self.granted
-            for kind in (resource_type, "*")
-            for mode in (access, "*")
-        )
+        return any(scope_allows(scope, resource_type, access) for scope in self.granted)
 
 
 @transaction.atomic

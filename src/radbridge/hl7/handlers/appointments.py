@@ -29,6 +29,12 @@ def duration_minutes(quantity: str, unit: str) -> int | None:
 
 
 def handle(message: Message) -> str:
+    record = services.book_appointment(extract(message))
+    return f"appointment {record.external_id} {record.status}"
+
+
+def extract(message: Message) -> AppointmentData:
+    """The appointment of the message as a plain value, checked, with nothing stored."""
     sch = require_segment(message, "SCH", "the appointment")
     pid = require_segment(message, "PID", "the patient")
     patient = patient_from_pid(pid)
@@ -40,7 +46,7 @@ def handle(message: Message) -> str:
     tq1, ais = message.segment("TQ1"), message.segment("AIS")
     ail, aip = message.segment("AIL"), message.segment("AIP")
     start = (ais and ais.value(4)) or sch.value(11, 4) or (tq1 and tq1.value(7)) or ""
-    data = AppointmentData(
+    return AppointmentData(
         external_id=external_id,
         placer_appointment_id=sch.value(1),
         patient=patient,
@@ -57,5 +63,3 @@ def handle(message: Message) -> str:
         location_name=ail.value(3, 2) if ail else "",
         practitioner=practitioner(aip, 3) if aip else None,
     )
-    record = services.book_appointment(data)
-    return f"appointment {record.external_id} {record.status}"

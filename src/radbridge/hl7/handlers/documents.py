@@ -12,6 +12,12 @@ from .reports import report_content
 
 
 def handle(message: Message) -> str:
+    document = services.attach_document(extract(message))
+    return f"document {document.unique_id} attached"
+
+
+def extract(message: Message) -> DocumentData:
+    """The document of the message as a plain value, checked, with nothing stored."""
     pid = require_segment(message, "PID", "the patient")
     txa = require_segment(message, "TXA", "the document header")
     patient = patient_from_pid(pid)
@@ -25,18 +31,15 @@ def handle(message: Message) -> str:
     )
     group = OrderGroup(orc=message.segment("ORC"), obr=message.segment("OBR"))
     accession = accession_number(group) or txa.value(15) or txa.value(14)
-    document = services.attach_document(
-        DocumentData(
-            unique_id=unique_id,
-            patient=patient,
-            accession_number=accession,
-            document_type=txa.value(2),
-            status=txa.value(17),
-            title=txa.value(2, 2) or txa.value(2),
-            text="\n".join(line for line in lines if line).strip(),
-            content=content,
-            content_type=content_type,
-            authored_at=parse_datetime(txa.value(4)) or parse_datetime(txa.value(6)),
-        )
+    return DocumentData(
+        unique_id=unique_id,
+        patient=patient,
+        accession_number=accession,
+        document_type=txa.value(2),
+        status=txa.value(17),
+        title=txa.value(2, 2) or txa.value(2),
+        text="\n".join(line for line in lines if line).strip(),
+        content=content,
+        content_type=content_type,
+        authored_at=parse_datetime(txa.value(4)) or parse_datetime(txa.value(6)),
     )
-    return f"document {document.unique_id} attached"

@@ -109,7 +109,19 @@ def order_data(group: OrderGroup, patient: PatientData | None, message: Message)
     )
 
 
-def handle(message: Message) -> str:
+@dataclass
+class OrderCommand:
+    """What one order group asks for: place (or update), cancel, or a status change (ORC-5)."""
+
+    data: OrderData
+    place: bool = True
+    cancel: bool = False
+    status_code: str | None = None  # ORC-5 order status, for SC/SN controls
+
+
+def extract(message: Message) -> list[OrderCommand]:
+    """The orders of the message as plain values, checked, with nothing stored: the ingest
+    handler applies them, and the FHIR converter maps them."""
     pid = require_segment(message, "PID", "the patient")
     patient = patient_from_pid(pid)
     if not patient.identifiers:
@@ -121,13 +133,10 @@ def handle(message: Message) -> str:
             segment="ORC",
             code="100",
         )
-    done = []
-    for group in groups:
-        done.append(apply_group(group, patient, message))
-    return "; ".join(done)
+    return [order_command(group, patient, message) for group in groups]
 
 
-def apply_group(group: OrderGroup, patient: PatientData, message: Message) -> str:
+def order_command(group: OrderGroup, patient: PatientData, message: Message) -> OrderCommand:
     control = group.orc.value(1).upper() if group.orc else "NW"
     data = order_data(group, patient, message)
     where = group.obr or group.orc
@@ -136,11 +145,11 @@ def apply_group(group: OrderGroup, patient: PatientData, message: Message) -> st
             where.name, 18 if where.name == "OBR" else 3, "accession / order number", where.index
         )
     if control in CANCEL_CONTROLS:
-        services.cancel_order(data.accession_number, reason=data.reason)
-        return f"order {data.accession_number} cancelled"
+        return OrderCommand(data, place=False, cancel=True)
+    status_code = group.orc.value(5).upper() if control in STATUS_CONTROLS else None
     if group.obr is None and not (data.procedure_code or data.procedure_text):
-        if control in STATUS_CONTROLS:
-            return apply_status(group, data)
+        if status_code is not None:
+            return OrderCommand(data, place=False, status_code=status_code)
         raise HL7Error(
             f"order {data.accession_number} has no OBR (procedure): not an imaging order we "
             "can place; send the OBR with the requested procedure",
@@ -149,16 +158,34 @@ def apply_group(group: OrderGroup, patient: PatientData, message: Message) -> st
         )
     if not (data.procedure_code or data.procedure_text):
         raise MissingField("OBR", 4, "universal service identifier (procedure)", where.index)
-    services.place_order(data)
-    if control in STATUS_CONTROLS:
-        return apply_status(group, data)
+    return OrderCommand(data, status_code=status_code)
+
+
+def handle(message: Message) -> str:
+    return "; ".join(apply(command) for command in extract(message))
+
+
+def apply(command: OrderCommand) -> str:
+    data = command.data
+    if command.cancel:
+        services.cancel_order(data.accession_number, reason=data.reason)
+        return f"order {data.accession_number} cancelled"
+    if command.place:
+        services.place_order(data)
+    if command.status_code is not None:
+        return apply_status(command.status_code, data)
     return f"order {data.accession_number} placed"
 
 
-def apply_status(group: OrderGroup, data: OrderData) -> str:
-    status = ORDER_STATUS_CODES.get(group.orc.value(5).upper() if group.orc else "")
+def order_status(status_code: str) -> str | None:
+    """ORC-5 order status (HL7 table 0038) to our workflow status; None when not mapped."""
+    return ORDER_STATUS_CODES.get(status_code)
+
+
+def apply_status(status_code: str, data: OrderData) -> str:
+    status = order_status(status_code)
     if status is None:
-        return f"order {data.accession_number}: status {group.orc.value(5)!r} noted"
+        return f"order {data.accession_number}: status {status_code!r} noted"
     if status == OrderStatus.CANCELLED:
         services.cancel_order(data.accession_number)
     else:

@@ -4,21 +4,27 @@ re-identified (A47)."""
 from __future__ import annotations
 
 from radbridge.clinical import services
+from radbridge.clinical.data import IdentifierData, PatientData
 
 from ..wire import Message
 from .fields import MissingField, identifiers, patient_from_pid, require_segment, warn
 
 
-def register(message: Message) -> str:
+def extract(message: Message) -> PatientData:
+    """The patient of the message (PID) as a plain value, checked, with nothing stored."""
     pid = require_segment(message, "PID", "the patient")
     patient = patient_from_pid(pid)
     if not patient.identifiers:
         raise MissingField("PID", 3, "patient identifier list", pid.index)
-    record = services.register_patient(patient)
+    return patient
+
+
+def register(message: Message) -> str:
+    record = services.register_patient(extract(message))
     return f"patient {record.id} registered/updated"
 
 
-def merge(message: Message) -> str:
+def extract_merges(message: Message) -> list[tuple[PatientData, list[IdentifierData]]]:
     """A40: each PID (the survivor) is followed by the MRG naming the record merged into it."""
     merges, survivor = [], None
     for segment in message.segments:
@@ -29,7 +35,7 @@ def merge(message: Message) -> str:
     if not merges:
         require_segment(message, "PID", "the surviving patient")
         require_segment(message, "MRG", "the patient merged into it")
-    outcomes = []
+    pairs = []
     for pid, mrg in merges:
         patient = patient_from_pid(pid)
         if not patient.identifiers:
@@ -37,6 +43,13 @@ def merge(message: Message) -> str:
         merged = identifiers(mrg, 1) or identifiers(mrg, 4)
         if not merged:
             raise MissingField("MRG", 1, "prior patient identifier list", mrg.index)
+        pairs.append((patient, merged))
+    return pairs
+
+
+def merge(message: Message) -> str:
+    outcomes = []
+    for patient, merged in extract_merges(message):
         record = services.merge_patients(patient, merged)
         outcomes.append(f"{merged[0].value} merged into patient {record.id}")
     return "; ".join(outcomes)

@@ -12,12 +12,13 @@ import base64
 import binascii
 import re
 import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
 
 from striprtf.striprtf import rtf_to_text
 
 from radbridge.clinical import services
 from radbridge.clinical.choices import ReportStatus
-from radbridge.clinical.data import ReportData
+from radbridge.clinical.data import OrderData, ReportData
 
 from ..wire import HL7Error, Message, Segment
 from .fields import (
@@ -154,7 +155,18 @@ def report_status(obr: Segment, observations: list[Segment]) -> str | None:
     return REPORT_STATUS_CODES.get(code)
 
 
-def handle(message: Message) -> str:
+@dataclass
+class ReportCommand:
+    """One OBR of an ORU: the order it reports on and, when it carries a result, the report."""
+
+    order: OrderData
+    report: ReportData | None  # None: OBR-25 says there is no result yet (O, I, S)
+    result_status_code: str = ""  # OBR-25 as sent
+
+
+def extract(message: Message) -> list[ReportCommand]:
+    """The reports of the message as plain values, checked, with nothing stored: the ingest
+    handler applies them, and the FHIR converter maps them."""
     pid = require_segment(message, "PID", "the patient")
     patient = patient_from_pid(pid)
     groups = report_groups(message)
@@ -164,7 +176,7 @@ def handle(message: Message) -> str:
             segment="OBR",
             code="100",
         )
-    outcomes = []
+    commands = []
     for obr, observations in groups:
         orc = next((s for s in message.segments if s.name == "ORC" and s.index < obr.index), None)
         order = order_data(OrderGroup(orc=orc, obr=obr), patient, message)
@@ -175,13 +187,9 @@ def handle(message: Message) -> str:
             observations, message.separators.component
         )
         order.study_instance_uid = order.study_instance_uid or study_uid
-        if status is None:
-            if patient.identifiers and (order.procedure_code or order.procedure_text):
-                services.place_order(order)
-            outcomes.append(f"order {order.accession_number}: no report yet ({obr.value(25)!r})")
-            continue
-        version = services.finalize_report(
-            ReportData(
+        report = None
+        if status is not None:
+            report = ReportData(
                 accession_number=order.accession_number,
                 status=status,
                 text="\n".join(line for line in lines if line is not None).strip(),
@@ -191,10 +199,26 @@ def handle(message: Message) -> str:
                 signed_at=parse_datetime(obr.value(22)) or parse_datetime(message.timestamp),
                 order=order if patient.identifiers else None,
             )
-        )
-        outcomes.append(
-            f"report {order.accession_number} {status} v{version.number}"
-            if version
-            else f"report {order.accession_number} unchanged"
-        )
-    return "; ".join(outcomes)
+        commands.append(ReportCommand(order, report, obr.value(25)))
+    return commands
+
+
+def handle(message: Message) -> str:
+    return "; ".join(apply(command) for command in extract(message))
+
+
+def apply(command: ReportCommand) -> str:
+    order = command.order
+    if command.report is None:
+        if (
+            order.patient
+            and order.patient.identifiers
+            and (order.procedure_code or order.procedure_text)
+        ):
+            services.place_order(order)
+        return f"order {order.accession_number}: no report yet ({command.result_status_code!r})"
+    version = services.finalize_report(command.report)
+    status = command.report.status
+    if version is None:
+        return f"report {order.accession_number} unchanged"
+    return f"report {order.accession_number} {status} v{version.number}"

@@ -1,4 +1,4 @@
-"""`radbridge hl7 send|replay|stats|prune`: the operator's HL7 tools."""
+"""`radbridge hl7 send|replay|stats|prune|to-fhir`: the operator's HL7 tools."""
 
 import json
 import sys
@@ -11,6 +11,7 @@ from tqdm import tqdm
 from radbridge.core.audit import Actor, acting_as
 
 from ...client import MLLPClient, MLLPClientError
+from ...converters import converter
 from ...journal import failed_ids, prune, replay
 from ...metrics import inbound_stats
 from ...wire import HL7Error, decode_message, parse_ack, split_batch
@@ -29,12 +30,16 @@ class Command(BaseCommand):
         again = sub.add_parser("replay", help="apply failed messages again")
         again.add_argument("ids", nargs="*", type=int, help="journal IDs (default: all failed)")
         sub.add_parser("stats", help="messages per type and status, timings, errors")
+        to_fhir = sub.add_parser(
+            "to-fhir", help="print an HL7 v2 file as a FHIR Bundle (stores nothing)"
+        )
+        to_fhir.add_argument("file", type=Path)
         old = sub.add_parser("prune", help="delete journal entries past retention")
         old.add_argument("--days", type=int, default=settings.HL7_JOURNAL_RETENTION_DAYS)
 
     def handle(self, *args, action, **options):
         with acting_as(Actor(name="cli:hl7", role="operator")):
-            getattr(self, f"do_{action}")(**options)
+            getattr(self, f"do_{action.replace('-', '_')}")(**options)
 
     def do_send(self, files, host, port, timeout, **_):
         failures = 0
@@ -71,6 +76,20 @@ class Command(BaseCommand):
             results.update(replay([journal_id]))
         for journal_id, status in results.items():
             self.stdout.write(f"#{journal_id}: {status}")
+
+    def do_to_fhir(self, file, **_):
+        convert = converter("fhir")
+        if convert is None:
+            raise CommandError("no FHIR converter is installed (the fhir app is not enabled)")
+        try:
+            text, warnings = convert(file.read_bytes())
+        except OSError as error:
+            raise CommandError(f"{file}: {error.strerror}") from None
+        except HL7Error as error:
+            raise CommandError(f"{file}: {error}") from None
+        for warning in warnings:
+            self.stderr.write(f"{file}: warning: {warning}")
+        self.stdout.write(text)
 
     def do_stats(self, **_):
         self.stdout.write(json.dumps(inbound_stats(), indent=2, default=str))

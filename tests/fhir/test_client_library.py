@@ -1,0 +1,71 @@
+"""A real FHIR client library (fhirpy, from PyPI) reads, searches and pages through the API
+served over HTTP by pytest-django's live server."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from fhirpy import SyncFHIRClient
+from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
+
+from radbridge.clinical.models import Patient, Report
+from tests.fhir.conftest import ingest, make_user, validate
+from tests.hl7.helpers import orm, oru
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_cookie(user: User) -> str:
+    browser = Client()
+    browser.force_login(user)
+    return browser.cookies["sessionid"].value
+
+
+@pytest.fixture
+def fhir(live_server):
+    user = make_user("physician", staff=True)
+    return SyncFHIRClient(
+        f"{live_server.url}/fhir",
+        extra_headers={"Cookie": f"sessionid={session_cookie(user)}"},
+    )
+
+
+@pytest.fixture
+def seven_reports():
+    for number in range(7):
+        accession = f"LIVE{number}"
+        ingest(orm(f"O{number}", accession), oru(f"R{number}", accession, [f"finding {number}"]))
+    return Patient.objects.get()
+
+
+def test_client_pages_through_every_report_of_a_patient(fhir, seven_reports):
+    search = fhir.resources("DiagnosticReport").search(patient=f"Patient/{seven_reports.pk}")
+    first_page = search.limit(3).fetch()
+    assert len(first_page) == 3
+    everything = search.limit(3).fetch_all()  # follows the Bundle's next links
+    assert sorted(int(r.id) for r in everything) == sorted(
+        Report.objects.values_list("pk", flat=True)
+    )
+    for report in everything:
+        validate(report.serialize())
+    assert search.count() == 7
+
+
+def test_client_searches_by_name_and_identifier_and_reads(fhir, seven_reports):
+    found = fhir.resources("Patient").search(name="do").fetch()
+    assert [p.id for p in found] == [str(seven_reports.pk)]
+    by_identifier = (
+        fhir.resources("Patient").search(identifier="urn:radbridge:authority:MERCY|MRN100").first()
+    )
+    assert by_identifier["name"][0]["family"] == "DOE"
+    order = fhir.reference("ServiceRequest", str(Report.objects.first().order_id)).to_resource()
+    assert order["status"] == "completed"
+    reports = fhir.resources("DiagnosticReport").search(date__ge="2026-01-01").fetch_all()
+    assert len(reports) == 7
+
+
+def test_client_sees_operation_outcomes_for_bad_searches_and_unknown_ids(fhir, seven_reports):
+    with pytest.raises(OperationOutcome) as refused:
+        fhir.resources("Patient").search(birthdate="soon").fetch()
+    assert "birthdate" in str(refused.value)
+    with pytest.raises(ResourceNotFound):
+        fhir.reference("Patient", "999999").to_resource()
