@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 
 def health(request):
@@ -12,4 +12,5 @@ def health(request):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health, name="health"),
+    path("dicomweb/", include("radbridge.imaging.dicomweb.urls")),
 ]
