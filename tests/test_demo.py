@@ -1,4 +1,5 @@
-"""The README's run command: `radbridge demo` comes up and loads its centre over MLLP."""
+"""The README's run command: `radbridge demo` comes up and loads its centre over MLLP
+and its images over DICOM."""
 
 import os
 import subprocess
@@ -8,7 +9,7 @@ import time
 from tests.hl7.ris import free_port
 
 
-def test_demo_starts_and_loads_the_centre_through_mllp(tmp_path):
+def test_demo_starts_and_loads_the_centre_through_mllp_and_dicom(tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
         "RADBRIDGE_HOME": str(tmp_path),
@@ -33,4 +34,6 @@ def test_demo_starts_and_loads_the_centre_through_mllp(tmp_path):
     assert "Demo centre loaded over MLLP" in output, output[-2000:]
     [loaded] = [line for line in seen if "Demo centre loaded over MLLP" in line]
     assert "{'AA':" in loaded and "'AE'" not in loaded and "'AR'" not in loaded
+    [images] = [line for line in seen if "Demo images sent over DICOM" in line]
+    assert "'success'" in images and "0x" not in images
     assert "login: admin / " in output
