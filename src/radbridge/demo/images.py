@@ -2,8 +2,8 @@
 
 Each order gets a small study (a few CT slices, one radiograph, ...) carrying its accession
 number and patient ID, so matching works as it does for real; two carry typing mistakes (one
-still matched by patient, date and modality, one left for reconciliation). The files are sent through the real C-STORE
-port by `radbridge demo`.
+still matched by patient, date and modality, one left for reconciliation). The files are
+sent through the real C-STORE port by `radbridge demo`.
 """
 
 from __future__ import annotations

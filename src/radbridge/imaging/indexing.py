@@ -9,17 +9,20 @@ as a success, so a sender may retry freely.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
+import threading
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from radbridge.core import audit
 
+from . import index_sql
+from .choices import RenderState
 from .header import (
     STATUS_CANNOT_UNDERSTAND,
     STATUS_DATABASE_UNAVAILABLE,
@@ -34,6 +37,14 @@ from .models import Instance, Series, Study
 from .storage import dicom_storage, instance_file_name
 
 log = logging.getLogger(__name__)
+# SQLite has one writer at a time. Associations queue on this lock, which hands over at once,
+# instead of in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between tries.
+SQLITE_WRITER = threading.Lock()
+
+
+def index_lock():
+    return SQLITE_WRITER if connection.vendor == "sqlite" else contextlib.nullcontext()
+
 
 
 @dataclass(frozen=True)
@@ -64,13 +75,13 @@ def store_instance(
             f"{sop_instance_uid} of the request",
         )
     try:
-        known = Instance.objects.filter(sop_instance_uid=header.sop_instance_uid).first()
+        known = index_sql.known_instance_id(header.sop_instance_uid)
     except DatabaseError as error:
         raise database_unavailable(error) from None
     if known is not None:
         return stored(known, header, duplicate=True)
     storage = dicom_storage()
-    name = instance_file_name(header.sop_instance_uid)
+    name = instance_file_name(header.study_instance_uid, header.sop_instance_uid)
     try:
         storage.save(name, ContentFile(data))
     except OSError as error:
@@ -79,23 +90,26 @@ def store_instance(
             f"the file could not be written ({errno.errorcode.get(error.errno, error.errno)}: "
             f"{error.strerror}): free space in the DICOM storage and send again",
         ) from None
+    # The file is on disk; only now the (short) index transaction: nothing indexed is ever
+    # missing from disk, and the database's write lock is never held across an fsync.
     try:
-        instance = index_instance(header, name, len(data), received_from)
+        with index_lock(), transaction.atomic():
+            instance_id = index_instance(header, name, len(data), received_from)
     except IntegrityError:
         # Another association stored the same instance a moment ago: one copy, success.
-        known = Instance.objects.filter(sop_instance_uid=header.sop_instance_uid).first()
+        known = index_sql.known_instance_id(header.sop_instance_uid)
         if known is None:
             raise
         return stored(known, header, duplicate=True)
     except DatabaseError as error:
         storage.delete(name)  # nothing on disk that the index does not know
         raise database_unavailable(error) from None
-    return stored(instance, header, duplicate=False)
+    return stored(instance_id, header, duplicate=False)
 
 
-def stored(instance: Instance, header: Header, duplicate: bool) -> Stored:
+def stored(instance_id: int, header: Header, duplicate: bool) -> Stored:
     return Stored(
-        instance_id=instance.id,
+        instance_id=instance_id,
         study_instance_uid=header.study_instance_uid,
         series_instance_uid=header.series_instance_uid,
         sop_class_uid=header.sop_class_uid,
@@ -112,13 +126,47 @@ def database_unavailable(error: Exception) -> StoreError:
     )
 
 
-@transaction.atomic
-def index_instance(header: Header, file_name: str, file_size: int, received_from: str):
-    """Add the instance's rows (study and series on first sight) and match a new study.
+def index_instance(header: Header, file_name: str, file_size: int, received_from: str) -> int:
+    """Add the instance's row (and study and series on first sight); returns its id.
 
-    Runs in one transaction; raises IntegrityError when the SOP Instance UID is known.
+    Runs inside the caller's transaction; raises IntegrityError when the SOP Instance UID
+    is known.
     """
     now = timezone.now()
+    known = index_sql.place(header.study_instance_uid, header.series_instance_uid)
+    if known is not None:
+        study_id, patient_id, series_id = known
+    else:
+        study, series_id = first_sight(header)
+        study_id, patient_id = study.id, study.patient_id
+    instance_id = index_sql.insert_instance(Instance(
+        study_id=study_id,
+        series_id=series_id,
+        sop_instance_uid=header.sop_instance_uid,
+        sop_class_uid=header.sop_class_uid,
+        transfer_syntax_uid=header.transfer_syntax_uid,
+        instance_number=header.number("InstanceNumber"),
+        rows=header.number("Rows"),
+        columns=header.number("Columns"),
+        number_of_frames=header.number("NumberOfFrames") or 1,
+        photometric_interpretation=header.text("PhotometricInterpretation", 20),
+        file_name=file_name,
+        file_size=file_size,
+        received_from=received_from[:100],
+        received_at=now,
+        render_state=RenderState.PENDING,
+    ))
+    index_sql.touch_study(study_id, now)
+    audit.record(
+        "imaging.instance.stored", "instance", instance_id, patient_id=patient_id,
+        sop_instance_uid=header.sop_instance_uid, received_from=received_from[:100],
+    )
+    return instance_id
+
+
+def first_sight(header: Header) -> tuple[Study, int]:
+    """The study and series rows of an instance whose series is new (and maybe its study):
+    created, with a new study matched to its order and a new modality noted."""
     study, study_created = Study.objects.get_or_create(
         study_instance_uid=header.study_instance_uid, defaults=study_fields(header)
     )
@@ -132,36 +180,16 @@ def index_instance(header: Header, file_name: str, file_size: int, received_from
             "body_part_examined": header.text("BodyPartExamined", 64),
         },
     )
-    instance = Instance.objects.create(
-        study=study,
-        series=series,
-        sop_instance_uid=header.sop_instance_uid,
-        sop_class_uid=header.sop_class_uid,
-        transfer_syntax_uid=header.transfer_syntax_uid,
-        instance_number=header.number("InstanceNumber"),
-        rows=header.number("Rows"),
-        columns=header.number("Columns"),
-        number_of_frames=header.number("NumberOfFrames") or 1,
-        photometric_interpretation=header.text("PhotometricInterpretation", 20),
-        file_name=file_name,
-        file_size=file_size,
-        received_from=received_from[:100],
-    )
-    changes = {"instance_count": F("instance_count") + 1, "last_received_at": now}
     if series_created and series.modality and series.modality not in study.modality_list:
-        changes["modalities"] = ",".join([*study.modality_list, series.modality])[:100]
-    Study.objects.filter(pk=study.pk).update(**changes)
+        study.modalities = ",".join([*study.modality_list, series.modality])[:100]
+        Study.objects.filter(pk=study.pk).update(modalities=study.modalities)
     if study_created:
         match_study(study)
         audit.record(
             "imaging.study.received", "study", study.id, patient_id=study.patient_id,
             study_instance_uid=study.study_instance_uid, reconciliation=study.reconciliation,
         )
-    audit.record(
-        "imaging.instance.stored", "instance", instance.id, patient_id=study.patient_id,
-        sop_instance_uid=header.sop_instance_uid, received_from=received_from[:100],
-    )
-    return instance
+    return study, series.id
 
 
 def study_fields(header: Header) -> dict:

@@ -118,7 +118,7 @@ def render_instance_files(instance: Instance) -> None:
     storage = dicom_storage()
     for kind, size in (("rendered", None), ("thumbnail", (THUMBNAIL_SIZE, THUMBNAIL_SIZE))):
         picture = render(instance, max_size=size)
-        storage.save(rendering_file_name(instance.sop_instance_uid, kind), ContentFile(picture))
+        storage.save(rendering_file_name(instance.file_name, kind), ContentFile(picture))
 
 
 def render_pending(limit: int = 20) -> int:
@@ -143,7 +143,7 @@ def render_pending(limit: int = 20) -> int:
 def cached_rendering(instance: Instance, kind: str) -> bytes | None:
     """The background job's JPEG (`rendered` or `thumbnail`), or None if not made yet."""
     storage = dicom_storage()
-    name = rendering_file_name(instance.sop_instance_uid, kind)
+    name = rendering_file_name(instance.file_name, kind)
     if instance.render_state != RenderState.DONE or not storage.exists(name):
         return None
     with storage.open(name, "rb") as source:

@@ -18,8 +18,9 @@ import threading
 
 from django.conf import settings
 from django.db import connections
+from pydicom import uid
 from pydicom.dataset import Dataset
-from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, _config, evt
+from pynetdicom import AE, AllStoragePresentationContexts, _config, evt
 from pynetdicom.association import Association
 from pynetdicom.sop_class import Verification
 from pynetdicom.transport import AssociationSocket, RequestHandler, ThreadedAssociationServer
@@ -101,7 +102,7 @@ class RadBridgeRequestHandler(RequestHandler):
         assoc.dul.socket.__class__ = FastSocket  # overrides only recv()
         # pynetdicom polls its queues with short sleeps; a shorter one cuts the latency
         # each instance pays between the last PDU and our answer.
-        assoc.dul._run_loop_delay = 0.0002
+        assoc.dul._run_loop_delay = 0.001
         return assoc
 
 
@@ -138,11 +139,22 @@ class RadBridgeServer(ThreadedAssociationServer):
         return False
 
 
+# What modalities send: uncompressed, deflate, JPEG, JPEG-LS, JPEG 2000 (HT too) and RLE.
+# (Each association copies the whole table of SOP classes x syntaxes, so it stays short.)
+TRANSFER_SYNTAXES = [
+    uid.ImplicitVRLittleEndian, uid.ExplicitVRLittleEndian, uid.ExplicitVRBigEndian,
+    uid.DeflatedExplicitVRLittleEndian, uid.JPEGBaseline8Bit, uid.JPEGExtended12Bit,
+    uid.JPEGLossless, uid.JPEGLosslessSV1, uid.JPEGLSLossless, uid.JPEGLSNearLossless,
+    uid.JPEG2000Lossless, uid.JPEG2000, uid.JPEG2000MCLossless, uid.JPEG2000MC,
+    uid.HTJ2KLossless, uid.HTJ2KLosslessRPCL, uid.HTJ2K, uid.RLELossless,
+]
+
+
 def build_ae() -> AE:
     ae = AE(ae_title=settings.AE_TITLE)
     for context in AllStoragePresentationContexts:
-        ae.add_supported_context(context.abstract_syntax, ALL_TRANSFER_SYNTAXES)
-    ae.add_supported_context(Verification, ALL_TRANSFER_SYNTAXES)
+        ae.add_supported_context(context.abstract_syntax, TRANSFER_SYNTAXES)
+    ae.add_supported_context(Verification, TRANSFER_SYNTAXES)
     ae.maximum_pdu_size = settings.DICOM_MAX_PDU_BYTES
     ae.maximum_associations = settings.DICOM_MAX_ASSOCIATIONS
     ae.network_timeout = settings.DICOM_NETWORK_TIMEOUT_SECONDS

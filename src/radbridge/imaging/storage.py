@@ -24,15 +24,16 @@ def _key(uid: str) -> str:
     return hashlib.sha256(uid.encode("ascii")).hexdigest()
 
 
-def instance_file_name(sop_instance_uid: str) -> str:
-    key = _key(sop_instance_uid)
-    return f"instances/{key[:2]}/{key[2:4]}/{key}.dcm"
+def instance_file_name(study_instance_uid: str, sop_instance_uid: str) -> str:
+    """One folder per study: a study's instances create (and fsync) one new folder, not one
+    each, and a study's files sit together."""
+    study = _key(study_instance_uid)
+    return f"studies/{study[:2]}/{study}/{_key(sop_instance_uid)}.dcm"
 
 
-def rendering_file_name(sop_instance_uid: str, kind: str) -> str:
+def rendering_file_name(file_name: str, kind: str) -> str:
     """Where the background renderer keeps an instance's `thumbnail` or `rendered` JPEG."""
-    key = _key(sop_instance_uid)
-    return f"renderings/{key[:2]}/{key[2:4]}/{key}-{kind}.jpg"
+    return f"renderings/{file_name.removeprefix('studies/').removesuffix('.dcm')}-{kind}.jpg"
 
 
 def fsync_directory(path: str) -> None:
