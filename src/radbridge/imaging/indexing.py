@@ -46,7 +46,6 @@ def index_lock():
     return SQLITE_WRITER if connection.vendor == "sqlite" else contextlib.nullcontext()
 
 
-
 @dataclass(frozen=True)
 class Stored:
     instance_id: int

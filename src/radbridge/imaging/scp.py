@@ -100,9 +100,6 @@ class RadBridgeRequestHandler(RequestHandler):
         assoc = super()._create_association()
         assoc.__class__ = RadBridgeAssociation  # adds only run(); no new state
         assoc.dul.socket.__class__ = FastSocket  # overrides only recv()
-        # pynetdicom polls its queues with short sleeps; a shorter one cuts the latency
-        # each instance pays between the last PDU and our answer.
-        assoc.dul._run_loop_delay = 0.001
         return assoc
 
 
