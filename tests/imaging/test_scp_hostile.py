@@ -1,5 +1,6 @@
 """Hostile input at the SCP: a clear failure status, nothing half-stored, service goes on."""
 
+import contextlib
 import os
 import socket
 import struct
@@ -11,6 +12,7 @@ import pytest
 from django.db import connection
 from pydicom import dcmread
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import AE
 
 from radbridge.imaging.models import Instance
 from tests.hl7.ris import free_port
@@ -147,3 +149,23 @@ def test_database_down_answers_failure_and_writes_nothing(tmp_path, good_ct, db)
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_association_stalling_in_the_middle_of_a_dataset_stores_nothing(scp, dicom_storage_dir,
+                                                                        good_ct):
+    ae = AE(ae_title="STALLER")
+    ae.add_requested_context(CTImageStorage, ExplicitVRLittleEndian)
+    assoc = ae.associate("127.0.0.1", scp.port, ae_title="RADBRIDGE")
+    assert assoc.is_established
+    raw = assoc.dul.socket.socket
+    # A P-DATA-TF announcing 10,000 bytes of which 100 ever arrive.
+    raw.sendall(struct.pack(">BBL", 0x04, 0, 10_000) + bytes(100))
+    started = time.monotonic()
+    assert send_files(scp.port, [good_ct], CT) == [(0, "")]  # others are served meanwhile
+    raw.settimeout(30)  # the SCP's network timeout is 5 s in tests
+    with contextlib.suppress(OSError):
+        while raw.recv(1024):
+            pass
+    assert time.monotonic() - started < 20
+    assoc.abort()
+    assert len(stored_files(dicom_storage_dir)) == 1 and Instance.objects.count() == 1
