@@ -130,3 +130,23 @@ def sign_in(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def api_token_for(user, *scopes: str, patient: Patient | None = None) -> str:
+    """A real bearer token of the accounts app for any user (made directly, so tests may give
+    one to a user of any role); returns the clear token."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from radbridge.accounts.models import ApiToken
+    from radbridge.accounts.secrets import digest, new_token
+    from radbridge.accounts.services.tokens import parse_scopes
+
+    clear = new_token("rbt")
+    ApiToken.objects.create(
+        user=user, name="test", token_hash=digest(clear), prefix=clear[:10],
+        scopes=parse_scopes(list(scopes)), patient=patient,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    return clear

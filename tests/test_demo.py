@@ -1,4 +1,5 @@
-"""The README's run command: `radbridge demo` comes up and loads its centre over MLLP."""
+"""The README's run command: `radbridge demo` comes up and loads its centre over MLLP
+and its images over DICOM."""
 
 import ast
 import os
@@ -10,12 +11,13 @@ import time
 from tests.hl7.ris import free_port
 
 
-def test_demo_starts_and_loads_the_centre_through_mllp(tmp_path):
+def test_demo_starts_and_loads_the_centre_through_mllp_and_dicom(tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
         "RADBRIDGE_HOME": str(tmp_path),
         "RADBRIDGE_HTTP_PORT": str(free_port()),
         "RADBRIDGE_MLLP_PORT": str(free_port()),
+        "RADBRIDGE_DICOM_PORT": str(free_port()),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "radbridge.cli", "demo"],
@@ -35,6 +37,8 @@ def test_demo_starts_and_loads_the_centre_through_mllp(tmp_path):
     loaded = re.search(r"loaded over MLLP: (\d+) messages \((\{.*?\})\)", output)
     # Every message acknowledged AA (the passwords printed later may contain any letters).
     assert loaded and ast.literal_eval(loaded[2]) == {"AA": int(loaded[1])}, output[-2000:]
+    images = re.search(r"Demo images sent over DICOM: (\d+) instances \((\{.*?\})\)", output)
+    assert images and ast.literal_eval(images[2]) == {"success": int(images[1])}, output[-2000:]
     assert "login: admin / " in output
     for role in ("Centre administrator", "Radiologist", "Referring physician", "Patient"):
         assert role in output, f"no demo login for {role}"

@@ -91,6 +91,18 @@ FHIR_ACCESSION_SYSTEM = env_str("RADBRIDGE_FHIR_ACCESSION_SYSTEM", "urn:radbridg
 FHIR_WEBHOOK_MAX_ATTEMPTS = env_int("RADBRIDGE_FHIR_WEBHOOK_MAX_ATTEMPTS", 8)
 FHIR_WEBHOOK_TIMEOUT = env_int("RADBRIDGE_FHIR_WEBHOOK_TIMEOUT", 10)
 
+# DICOM (imaging app). Allowed calling AE titles and addresses (or CIDR networks): empty
+# allows all. The receive PDU size is what we offer senders; 16 KB (the usual default)
+# costs throughput, so we offer more. A study is "available" after this many quiet seconds.
+DICOM_ALLOWED_AE_TITLES = env_list("RADBRIDGE_DICOM_ALLOWED_AE_TITLES")
+DICOM_ALLOWED_ADDRESSES = env_list("RADBRIDGE_DICOM_ALLOWED_ADDRESSES")
+DICOM_MAX_PDU_BYTES = env_int("RADBRIDGE_DICOM_MAX_PDU", 4 * 1024 * 1024)
+DICOM_MAX_ASSOCIATIONS = env_int("RADBRIDGE_DICOM_MAX_ASSOCIATIONS", 20)
+DICOM_NETWORK_TIMEOUT_SECONDS = env_int("RADBRIDGE_DICOM_NETWORK_TIMEOUT", 60)
+DICOM_STUDY_QUIET_SECONDS = env_int("RADBRIDGE_DICOM_STUDY_QUIET_SECONDS", 30)
+DICOM_STORAGE_DIR = Path(env_str("RADBRIDGE_DICOM_STORAGE", str(RADBRIDGE_HOME / "dicom")))
+DICOMWEB_MAX_UPLOAD_BYTES = env_int("RADBRIDGE_DICOMWEB_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -110,6 +122,7 @@ INSTALLED_APPS = [
     "radbridge.accounts",
     "radbridge.portal",
     "radbridge.notify",
+    "radbridge.imaging",
     "radbridge.demo",
     "radbridge.fhir",
 ]
@@ -163,7 +176,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env_int("RADBRIDGE_DB_POOL_SIZE", 20),
-        "timeout": 30,
+        # How long a request waits for a connection: a database that is down must give a
+        # clear failure (an AE/AR ACK, a DICOM 0xC001, an HTTP 500) before senders time out.
+        "timeout": env_int("RADBRIDGE_DB_POOL_TIMEOUT", 10),
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -188,6 +203,17 @@ TIME_ZONE = env_str("RADBRIDGE_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Received DICOM files and their renderings; another backend (object storage) can
+    # replace it here without changes in the callers.
+    "dicom": {
+        "BACKEND": "radbridge.imaging.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": DICOM_STORAGE_DIR},
+    },
+}
+
 STATIC_URL = "static/"
 STATIC_ROOT = RADBRIDGE_HOME / "static"
 MEDIA_ROOT = RADBRIDGE_HOME / "media"
@@ -207,7 +233,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("RADBRIDGE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pynetdicom": {"level": "WARNING"},  # it logs every association at INFO
+    },
 }
 
 # Accounts, login and sessions (accounts issue). Argon2 first: new and changed passwords use

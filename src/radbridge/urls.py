@@ -14,5 +14,6 @@ urlpatterns = [
     path("health", health, name="health"),
     path("notify/", include("radbridge.notify.urls")),
     path("fhir/", include("radbridge.fhir.urls")),
+    path("dicomweb/", include("radbridge.imaging.dicomweb.urls")),
     path("", include("radbridge.portal.urls")),
 ]

@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 
-from radbridge.accounts.models import ApiToken
-from radbridge.accounts.secrets import digest, new_token
-from radbridge.accounts.services.tokens import parse_scopes
 from radbridge.core import permissions
 from radbridge.core.audit import Actor, acting_as
 from radbridge.hl7.ingest import Received, ingest_batch
+from tests.personas import api_token_for
 
 PATIENT_OF: dict[int, int] = {}  # user id -> the patient a patient account stands for
 
@@ -84,13 +80,7 @@ def make_user(username: str, staff: bool = False, perms: tuple[str, ...] = ()) -
 
 
 def token_for(user: User, *scopes: str) -> str:
-    """A real API token of the accounts app (made directly: these test users have no role)."""
-    clear = new_token("rbt")
-    ApiToken.objects.create(
-        user=user, name="test", token_hash=digest(clear), prefix=clear[:10],
-        scopes=parse_scopes(list(scopes)), expires_at=timezone.now() + timedelta(days=1),
-    )
-    return clear
+    return api_token_for(user, *scopes)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from .appointments import book_appointment
 from .documents import attach_document
-from .orders import cancel_order, place_order, set_order_status
+from .orders import cancel_order, place_order, record_images_available, set_order_status
 from .patients import (
     change_patient_identifier,
     find_patient,
@@ -22,6 +22,7 @@ __all__ = [
     "find_patient",
     "merge_patients",
     "place_order",
+    "record_images_available",
     "register_patient",
     "set_order_status",
     "upsert_location",

@@ -142,3 +142,26 @@ def set_order_status(accession_number: str, status: str) -> Order:
             **order_payload(order),
         )
     return order
+
+
+@transaction.atomic
+def record_images_available(order_id: int) -> Order:
+    """The order's images have all arrived: scheduled/arrived orders move to images_available.
+
+    A status further along (reported, cancelled) is left as it is. Emits
+    order.status_changed when the status moves. Locks the order row.
+    """
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status in (OrderStatus.SCHEDULED, OrderStatus.ARRIVED):
+        previous = order.status
+        order.status = OrderStatus.IMAGES_AVAILABLE
+        order.save()
+        announce(
+            "order.status_changed",
+            "order",
+            order.id,
+            order.patient_id,
+            previous_status=previous,
+            **order_payload(order),
+        )
+    return order

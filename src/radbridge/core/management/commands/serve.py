@@ -1,4 +1,4 @@
-"""`radbridge serve`: run every role (web, mllp, worker) in one process, or some of them.
+"""`radbridge serve`: run every role (web, mllp, dicom, worker) in one process, or some of them.
 
 The embedded default runs everything on SQLite; at scale each role runs on its own
 machines against PostgreSQL (`--role mllp`, `--role web`, ...).
@@ -15,7 +15,7 @@ from radbridge.core import roles
 
 
 class Command(BaseCommand):
-    help = "Run RadBridge: web, MLLP listener and background worker (all roles by default)."
+    help = "Run RadBridge: web, MLLP listener, DICOM SCP and worker (all roles by default)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -50,7 +50,8 @@ class Command(BaseCommand):
                 running.append(component)
             self.stdout.write(
                 f"RadBridge running: {', '.join(chosen)} (web :{settings.HTTP_PORT}, "
-                f"MLLP :{settings.MLLP_PORT}, home {settings.RADBRIDGE_HOME})"
+                f"MLLP :{settings.MLLP_PORT}, DICOM :{settings.DICOM_PORT} AE {settings.AE_TITLE}, "
+                f"home {settings.RADBRIDGE_HOME})"
             )
             self.stdout.flush()
             await stopping.wait()

@@ -1,0 +1,97 @@
+"""Admin screens: the image index, read-only, and the reconciliation page.
+
+Reconciliation lists the studies no rule could link (no order, or the order's patient
+disagrees) and lets a person with the `imaging.reconcile_study` permission link each to an
+order by accession number or reject it; both go through the audited services.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from radbridge.core import audit
+
+from .matching import ReconciliationError, awaiting_reconciliation, link_study, reject_study
+from .models import Instance, Series, Study
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Study)
+class StudyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "study_date", "accession_number", "patient_name", "patient_identifier", "modalities",
+        "instance_count", "reconciliation", "match_rule", "availability",
+    ]
+    list_filter = ["reconciliation", "availability", "match_rule"]
+    search_fields = ["accession_number", "patient_identifier", "patient_name",
+                     "study_instance_uid"]
+    raw_id_fields = ["order", "patient", "candidate_order"]
+
+    def get_urls(self):
+        return [
+            path("reconciliation/", self.admin_site.admin_view(self.reconciliation),
+                 name="imaging_study_reconciliation"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}),
+                         "reconciliation_url": reverse("admin:imaging_study_reconciliation")}
+        return super().changelist_view(request, extra_context)
+
+    def reconciliation(self, request):
+        if not request.user.has_perm("imaging.reconcile_study"):
+            raise PermissionDenied
+        if request.method == "POST":
+            self.reconcile(request)
+            return redirect("admin:imaging_study_reconciliation")
+        studies = list(awaiting_reconciliation().select_related("candidate_order")[:200])
+        audit.record("imaging.reconciliation.viewed", "study", "",
+                     study_ids=[study.id for study in studies])
+        return TemplateResponse(request, "admin/imaging/reconciliation.html", {
+            **self.admin_site.each_context(request),
+            "title": "Studies awaiting reconciliation",
+            "studies": studies,
+            "opts": self.model._meta,
+        })
+
+    def reconcile(self, request) -> None:
+        uid = request.POST.get("study_instance_uid", "")
+        reason = request.POST.get("reason", "")
+        try:
+            if request.POST.get("action") == "reject":
+                reject_study(uid, reason)
+                messages.success(request, f"Study {uid} rejected.")
+            else:
+                accession = request.POST.get("accession_number", "").strip()
+                link_study(uid, accession, reason)
+                messages.success(request, f"Study {uid} linked to order {accession}.")
+        except ReconciliationError as error:
+            messages.error(request, str(error))
+
+
+@admin.register(Series)
+class SeriesAdmin(ReadOnlyAdmin):
+    list_display = ["series_instance_uid", "study", "modality", "series_number",
+                    "series_description"]
+    raw_id_fields = ["study"]
+
+
+@admin.register(Instance)
+class InstanceAdmin(ReadOnlyAdmin):
+    list_display = ["sop_instance_uid", "series", "instance_number", "transfer_syntax_uid",
+                    "render_state", "received_from", "received_at"]
+    list_filter = ["render_state"]
+    raw_id_fields = ["study", "series"]

@@ -1,0 +1,27 @@
+"""Status and code enumerations of the imaging index."""
+
+from django.db import models
+
+
+class Reconciliation(models.TextChoices):
+    MATCHED = "matched", "Matched to its order"
+    UNMATCHED = "unmatched", "No order found"
+    MISMATCH = "mismatch", "Patient disagrees with the order"
+    REJECTED = "rejected", "Rejected by staff"
+
+
+class MatchRule(models.TextChoices):
+    ACCESSION = "accession", "Accession number"
+    PATIENT_DATE_MODALITY = "patient_date_modality", "Patient identifier, date and modality"
+    MANUAL = "manual", "Linked by staff"
+
+
+class Availability(models.TextChoices):
+    RECEIVING = "receiving", "Receiving"
+    AVAILABLE = "available", "Available"
+
+
+class RenderState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"

@@ -1,0 +1,99 @@
+"""`radbridge dicom echo|send|stats|reconcile` and the admin reconciliation page."""
+
+import io
+import json
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.management import CommandError, call_command
+
+from radbridge.core.models import AuditEntry
+from radbridge.imaging.choices import Reconciliation
+from radbridge.imaging.models import Instance, Study
+
+from .conftest import copy_with_new_uids, sample
+from .helpers import order_for, receive
+
+
+def run(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("dicom", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_echo_reports_success(scp):
+    out, _ = run("echo", "--port", str(scp.port))
+    assert "success" in out
+
+
+def test_echo_to_a_closed_port_says_what_to_check(db):
+    from tests.hl7.ris import free_port
+
+    with pytest.raises(CommandError, match="check the address"):
+        run("echo", "--port", str(free_port()))
+
+
+def test_send_a_folder_with_progress_and_a_non_dicom_file(scp, tmp_path):
+    folder = tmp_path / "exam"
+    folder.mkdir()
+    for n in range(3):
+        copy_with_new_uids(sample("CT_small.dcm"), folder / f"{n}.dcm", StudyInstanceUID="1.5.1")
+    (folder / "notes.txt").write_text("not an image")
+    with pytest.raises(CommandError, match="1 file"):
+        run("send", "--port", str(scp.port), str(folder))
+    assert Instance.objects.count() == 3
+
+
+def test_send_prints_progress_and_summary(scp, tmp_path, capsys):
+    path = copy_with_new_uids(sample("MR_small.dcm"), tmp_path / "mr.dcm")
+    out, _ = run("send", "--port", str(scp.port), str(path))
+    assert "sent 1 of 1" in out and "1/1" in capsys.readouterr().err
+
+
+def test_stats_counts_studies_and_instances(actor, db):
+    receive("1.5.2")
+    stats = json.loads(run("stats")[0])
+    assert stats["studies"] == 1 and stats["instances"] == 1
+    assert stats["studies_by_reconciliation"] == {"unmatched": 1}
+
+
+def test_reconcile_list_link_and_reject(actor, db):
+    order = order_for("ACC7", "MRN7")
+    receive("1.5.3", accession="WRONG")
+    receive("1.5.4", accession="JUNK")
+    assert "1.5.3" in run("reconcile", "list")[0]
+    run("reconcile", "link", "1.5.3", "ACC7", "--reason", "typo")
+    run("reconcile", "reject", "1.5.4", "--reason", "phantom")
+    assert Study.objects.get(study_instance_uid="1.5.3").order == order
+    assert Study.objects.get(study_instance_uid="1.5.4").reconciliation == "rejected"
+    assert "1.5.3" not in run("reconcile", "list")[0]
+    actors = set(AuditEntry.objects.filter(action__in=["imaging.study.linked",
+                 "imaging.study.rejected"]).values_list("actor", flat=True))
+    assert len(actors) == 1 and actors.pop().startswith("cli:")
+
+
+def staff(username: str, can_reconcile: bool) -> User:
+    user = User.objects.create_user(username, password="pw", is_staff=True)
+    if can_reconcile:
+        user.user_permissions.add(Permission.objects.get(codename="reconcile_study"))
+    return user
+
+
+def test_admin_reconciliation_links_a_study_for_permitted_staff(actor, client, db):
+    order = order_for("ACC8", "MRN8")
+    receive("1.5.5", accession="TYPO")
+    client.force_login(staff("clerk", can_reconcile=True))
+    page = client.get("/admin/imaging/study/reconciliation/")
+    assert page.status_code == 200 and b"1.5.5" in page.content
+    client.post("/admin/imaging/study/reconciliation/", {
+        "study_instance_uid": "1.5.5", "accession_number": "ACC8", "reason": "typo",
+        "action": "link"})
+    study = Study.objects.get()
+    assert study.order == order and study.reconciliation == Reconciliation.MATCHED
+    assert AuditEntry.objects.get(action="imaging.study.linked").actor == "user:clerk"
+
+
+def test_admin_reconciliation_is_refused_without_the_permission(actor, client, db):
+    receive("1.5.6")
+    client.force_login(staff("visitor", can_reconcile=False))
+    assert client.get("/admin/imaging/study/reconciliation/").status_code == 403
