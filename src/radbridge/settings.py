@@ -257,6 +257,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins before checking
     "django.contrib.auth.backends.ModelBackend",
+    "radbridge.accounts.backends.RoleBackend",  # permissions of each role; never logs anyone in
 ]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
