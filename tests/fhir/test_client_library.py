@@ -7,22 +7,23 @@ from django.test import Client
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
+from radbridge.accounts.choices import Role
 from radbridge.clinical.models import Patient, Report
-from tests.fhir.conftest import ingest, make_user, validate
+from tests.fhir.conftest import ingest, validate
 from tests.hl7.helpers import orm, oru
+from tests.personas import make_staff, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def session_cookie(user: User) -> str:
-    browser = Client()
-    browser.force_login(user)
+    browser = sign_in(Client(), user)
     return browser.cookies["sessionid"].value
 
 
 @pytest.fixture
 def fhir(live_server):
-    user = make_user("physician", staff=True)
+    user = make_staff(Role.RADIOLOGIST, all_sites=True)
     return SyncFHIRClient(
         f"{live_server.url}/fhir",
         extra_headers={"Cookie": f"sessionid={session_cookie(user)}"},

@@ -5,8 +5,9 @@ import pytest
 
 from radbridge.clinical.models import Order, Patient, Report
 from radbridge.core.models import AuditEntry
-from tests.fhir.conftest import Api, ingest, make_user, patient_token, token_for, validate
+from tests.fhir.conftest import Api, ingest, patient_token, token_for, validate
 from tests.hl7.helpers import orm, oru
+from tests.personas import make_integration
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,7 @@ def test_patient_token_cannot_read_another_patients_resources(client, reported):
 
 
 def test_token_without_a_scope_for_the_type_gets_403(client, reported):
-    user = make_user("integration", staff=True)
+    user = make_integration(username="integration")
     api = Api(client, token_for(user, "system/Patient.read"))
     assert api.get(f"Patient/{reported.order.patient_id}")[0] == 200
     status, body, response = api.get(f"DiagnosticReport/{reported.pk}")

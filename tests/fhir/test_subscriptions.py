@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -16,11 +17,11 @@ from radbridge.core.audit import Actor, acting_as
 from radbridge.fhir import subscriptions
 from radbridge.fhir.models import WebhookDelivery, WebhookSubscription
 from radbridge.fhir.services import WebhookError, register_webhook
-from tests.fhir.conftest import ingest, make_user, validate
+from tests.fhir.conftest import ingest, validate
 from tests.fhir.webhook_receiver import WebhookReceiver
 from tests.hl7.helpers import orm, oru
 from tests.hl7.ris import free_port
-from tests.personas import sign_in
+from tests.personas import make_integration, make_physician, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +34,7 @@ def receiver():
 
 
 def subscribe(url, owner=None, content="full-resource", topics=("report.finalized",)):
-    owner = owner or make_user("hook-owner", staff=True)
+    owner = owner or make_integration(username="hook-owner")
     with acting_as(Actor(name="test:admin")):
         return register_webhook("EHR", url, list(topics), owner, content)
 
@@ -141,7 +142,7 @@ def test_two_subscriptions_each_get_the_event_once(receiver):
     other = WebhookReceiver()
     try:
         subscribe(receiver.url)
-        subscribe(other.url, owner=make_user("second", staff=True))
+        subscribe(other.url, owner=make_integration(username="second"))
         finalize()
         assert work() == 2
         assert len(receiver.received) == len(other.received) == 1
@@ -150,7 +151,7 @@ def test_two_subscriptions_each_get_the_event_once(receiver):
 
 
 def test_owner_who_may_not_see_the_report_gets_nothing(receiver):
-    subscribe(receiver.url, owner=make_user("outsider"))
+    subscribe(receiver.url, owner=make_physician())  # not the ordering doctor
     finalize()
     work()
     assert receiver.received == []
@@ -171,7 +172,7 @@ def test_images_available_notifies_with_the_order(receiver):
 
 
 def test_registration_refuses_plain_http_to_other_hosts_and_unknown_topics(db):
-    owner = make_user("o", staff=True)
+    owner = make_integration()
     with acting_as(Actor(name="test")):
         with pytest.raises(WebhookError, match="https"):
             register_webhook("x", "http://ehr.example.org/hook", ["report.finalized"], owner)
@@ -180,7 +181,7 @@ def test_registration_refuses_plain_http_to_other_hosts_and_unknown_topics(db):
 
 
 def test_cli_registers_lists_and_retries(receiver, capsys, settings):
-    make_user("integration", staff=True)
+    make_integration(username="integration")
     call_command(
         "fhir",
         "webhook",
@@ -216,9 +217,7 @@ def test_admin_lists_dead_deliveries_and_retries_them(client, receiver, settings
     work()
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "dead"
-    admin = make_user("ops", staff=True)
-    admin.is_superuser = True
-    admin.save()
+    admin = User.objects.create_superuser("ops", password=None)
     sign_in(client, admin)
     assert client.get("/admin/fhir/webhooksubscription/").status_code == 200
     page = client.get("/admin/fhir/webhookdelivery/?status=dead")
