@@ -58,10 +58,13 @@ def test_qido_search_by_guessed_uid_or_patient_id_finds_nothing(alice_and_bob):
     assert uids == {alice.study.study_instance_uid}
 
 
-@pytest.mark.parametrize("resource", ["Patient", "ServiceRequest", "DiagnosticReport"])
+@pytest.mark.parametrize(
+    "resource", ["Patient", "ServiceRequest", "DiagnosticReport", "ImagingStudy"]
+)
 def test_fhir_resources(client, alice_and_bob, resource):
     alice, bob = alice_and_bob
-    ids = {"Patient": "patient", "ServiceRequest": "order", "DiagnosticReport": "report"}
+    ids = {"Patient": "patient", "ServiceRequest": "order", "DiagnosticReport": "report",
+           "ImagingStudy": "study"}
     mine, theirs = (getattr(r, ids[resource]).pk for r in (alice, bob))
     check_matrix(client, url=f"/fhir/{resource}/{mine}", permitted=alice.user,
                  outsider=bob.user, other_url=f"/fhir/{resource}/{theirs}", anonymous=(401,))
@@ -72,10 +75,13 @@ def test_fhir_with_the_patients_own_token(client, alice_and_bob):
     token = {"HTTP_AUTHORIZATION": f"Bearer {api_token_for(alice.user, 'patient/*.read')}"}
     assert client.get(f"/fhir/DiagnosticReport/{alice.report.pk}", **token).status_code == 200
     for path in (f"Patient/{bob.patient.pk}", f"ServiceRequest/{bob.order.pk}",
-                 f"DiagnosticReport/{bob.report.pk}", f"DiagnosticReport/{bob.report.pk}/_history"):
+                 f"DiagnosticReport/{bob.report.pk}", f"DiagnosticReport/{bob.report.pk}/_history",
+                 f"ImagingStudy/{bob.study.pk}"):
         assert client.get(f"/fhir/{path}", **token).status_code == 404, path
     found = client.get("/fhir/DiagnosticReport", **token).json()
     assert [e["resource"]["id"] for e in found["entry"]] == [str(alice.report.pk)]
+    found = client.get("/fhir/ImagingStudy", **token).json()
+    assert [e["resource"]["id"] for e in found["entry"]] == [str(alice.study.pk)]
 
 
 def test_share_pages(client, alice_and_bob):

@@ -22,6 +22,7 @@ PATHS = {
     "Patient": lambda r: r.patient.pk,
     "ServiceRequest": lambda r: r.order.pk,
     "DiagnosticReport": lambda r: r.report.pk,
+    "ImagingStudy": lambda r: r.study.pk,
 }
 
 
@@ -34,7 +35,7 @@ def url(record, resource: str) -> str:
     return f"/fhir/{resource}/{PATHS[resource](record)}"
 
 
-@pytest.mark.parametrize("resource", ["ServiceRequest", "DiagnosticReport"])
+@pytest.mark.parametrize("resource", ["ServiceRequest", "DiagnosticReport", "ImagingStudy"])
 def test_physician_sees_own_orders_not_another_clinics(client, centre, resource):
     alice, bob = centre
     check_matrix(client, url=url(alice, resource), permitted=alice.doctor,

@@ -171,9 +171,9 @@ def test_unsupported_interactions_answer_with_a_clear_outcome(staff_api, method,
     assert body["issue"][0]["diagnostics"]
 
 
-def test_imaging_study_is_reported_as_not_served_yet(staff_api):
-    status, body, _ = staff_api.get("ImagingStudy")
-    assert status == 404 and "imaging app" in body["issue"][0]["diagnostics"]
+def test_schedules_are_reported_as_not_served_yet(staff_api):
+    status, body, _ = staff_api.get("Slot")
+    assert status == 404 and "scheduling app" in body["issue"][0]["diagnostics"]
 
 
 def test_xml_is_refused_with_406(staff_api, reported):
@@ -189,9 +189,9 @@ def test_capability_statement_lists_what_is_served(client):
     status, body, _ = Api(client).get("metadata")
     validate(body)
     served = {r["type"]: r for r in body["rest"][0]["resource"]}
-    assert "ImagingStudy" not in served and "Slot" not in served
+    assert "Slot" not in served and "Schedule" not in served
     report = served["DiagnosticReport"]
     assert {"vread", "history-instance"} <= {i["code"] for i in report["interaction"]}
     assert "DiagnosticReport:based-on" in report["searchInclude"]
     assert {"create"} <= {i["code"] for i in served["ServiceRequest"]["interaction"]}
-    assert "ImagingStudy" in body["rest"][0]["documentation"]
+    assert "Slot" in body["rest"][0]["documentation"]

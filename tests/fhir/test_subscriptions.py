@@ -14,13 +14,17 @@ from django.utils import timezone
 from radbridge.clinical.models import Order, Report
 from radbridge.core import outbox
 from radbridge.core.audit import Actor, acting_as
+from radbridge.core.models import AuditEntry
 from radbridge.fhir import subscriptions
 from radbridge.fhir.models import WebhookDelivery, WebhookSubscription
 from radbridge.fhir.services import WebhookError, register_webhook
+from radbridge.imaging.availability import announce_available
+from radbridge.imaging.models import Study
 from tests.fhir.conftest import ingest, validate
 from tests.fhir.webhook_receiver import WebhookReceiver
 from tests.hl7.helpers import orm, oru
 from tests.hl7.ris import free_port
+from tests.imaging.helpers import receive
 from tests.personas import make_integration, make_physician, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,17 +162,46 @@ def test_owner_who_may_not_see_the_report_gets_nothing(receiver):
     assert WebhookDelivery.objects.get().status == "skipped"
 
 
-def test_images_available_notifies_with_the_order(receiver):
+def receive_study(accession="IMG1", uid="1.2.826.0.1.3680043.10.9.1"):
+    """Images over the imaging app's own path (stored, indexed, matched), then complete."""
+    for number in (1, 2):
+        receive(uid, accession=accession, patient_id="MRN100", instance_number=number)
+    with acting_as(Actor(name="worker", role="worker")):
+        announce_available(Study.objects.get(study_instance_uid=uid).pk,
+                           timezone.now() + timedelta(hours=1))
+    return Study.objects.get(study_instance_uid=uid)
+
+
+def test_images_available_notifies_with_the_study_and_its_order(receiver):
     subscribe(receiver.url, topics=("images.available",))
     ingest(orm("O1", "IMG1"))
-    order = Order.objects.get()
-    from django.db import transaction
-
-    with acting_as(Actor(name="dicom:MODALITY")), transaction.atomic():
-        outbox.emit("images.available", "order", order.pk, accession_number="IMG1")
+    study = receive_study()
     assert work() == 1
-    bundle = validate(json.loads(receiver.received[0][1]))
-    assert bundle["entry"][1]["resource"]["resourceType"] == "ServiceRequest"
+    headers, body = receiver.received[0]
+    assert headers["X-RadBridge-Event"] == "images.available"
+    bundle = validate(json.loads(body))
+    status, imaging, order = bundle["entry"]
+    event = next(p for p in status["resource"]["parameter"] if p["name"] == "notification-event")
+    focus = next(p for p in event["part"] if p["name"] == "focus")["valueReference"]["reference"]
+    assert focus == f"http://localhost:8000/fhir/ImagingStudy/{study.pk}"
+    assert imaging["resource"]["resourceType"] == "ImagingStudy"
+    assert imaging["resource"]["status"] == "available"
+    assert imaging["resource"]["numberOfInstances"] == 2
+    assert order["resource"]["id"] == str(Order.objects.get(accession_number="IMG1").pk)
+    disclosed = AuditEntry.objects.filter(action="read.fhir.webhook")
+    assert sorted(disclosed.values_list("object_type", flat=True)) == [
+        "ImagingStudy", "ServiceRequest"]
+    assert {e.patient_id for e in disclosed} == {study.patient_id}
+
+
+def test_images_of_a_patient_the_owner_may_not_see_are_not_sent(receiver):
+    subscribe(receiver.url, owner=make_physician(), topics=("images.available",))
+    ingest(orm("O1", "IMG1"))
+    receive_study()
+    work()
+    assert receiver.received == []
+    assert WebhookDelivery.objects.get().status == "skipped"
+    assert not AuditEntry.objects.filter(action="read.fhir.webhook").exists()
 
 
 def test_registration_refuses_plain_http_to_other_hosts_and_unknown_topics(db):
