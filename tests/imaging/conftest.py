@@ -26,7 +26,6 @@ def sample(name: str) -> Path:
 @pytest.fixture(autouse=True)
 def dicom_storage_dir(tmp_path, settings):
     location = tmp_path / "dicom"
-    settings.DICOM_STORAGE_DIR = location
     settings.STORAGES = {
         **settings.STORAGES,
         "dicom": {

@@ -57,7 +57,7 @@ def test_search_lists_only_the_users_studies_and_is_audited(centre):
     found = [s["0020000D"]["Value"][0] for s in answer.json()]
     assert answer["Content-Type"] == "application/dicom+json"
     assert found == ["1.9.5"]  # not Bob's 1.9.3, not the unmatched 1.9.99
-    entry = AuditEntry.objects.get(action="imaging.dicomweb.search")
+    entry = AuditEntry.objects.get(action="read.dicomweb.search")
     assert entry.actor == "user:alice" and entry.patient_id is not None
 
 
@@ -111,7 +111,7 @@ def test_retrieve_instance_returns_the_stored_file(centre):
     [(headers, content)] = multipart.parts(body, multipart.boundary_of(answer["Content-Type"]))
     assert headers["content-type"] == "application/dicom"
     assert dcmread(io.BytesIO(content)).SOPInstanceUID == instance
-    assert AuditEntry.objects.filter(action="imaging.dicomweb.retrieve").exists()
+    assert AuditEntry.objects.filter(action="read.dicomweb.retrieve").exists()
 
 
 def test_retrieve_a_whole_study(centre):

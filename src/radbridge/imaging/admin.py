@@ -6,7 +6,7 @@ order by accession number or reject it; both go through the audited services. Fr
 staff and technologists hold that permission through their role without being Django admin
 users, so the page checks the permission itself instead of the admin's `is_staff` gate, and
 links only to orders at their own sites. Every list of studies shown is a PHI read, audited
-as `read.*` entries (one per study) so it shows in the patient's access log.
+as `read.` entries (one per study, see core.admin.PHIReadsAdmin).
 """
 
 import functools
@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from radbridge.core import audit
+from radbridge.core.admin import PHIReadsAdmin
 
 from .matching import ReconciliationError, awaiting_reconciliation, link_study, reject_study
 from .models import Instance, Series, Study
@@ -50,7 +51,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Study)
-class StudyAdmin(ReadOnlyAdmin):
+class StudyAdmin(PHIReadsAdmin, ReadOnlyAdmin):
     list_display = [
         "study_date", "accession_number", "patient_name", "patient_identifier", "modalities",
         "instance_count", "reconciliation", "match_rule", "availability",
@@ -67,21 +68,13 @@ class StudyAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
+    def patient_of(self, obj) -> int | None:
+        return obj.patient_id
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}),
                          "reconciliation_url": reverse("admin:imaging_study_reconciliation")}
-        response = super().changelist_view(request, extra_context)
-        shown = getattr(response, "context_data", None) or {}
-        if "cl" in shown:
-            audit.record_reads("study_list", "study",
-                               [(s.pk, s.patient_id) for s in shown["cl"].result_list])
-        return response
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        study = Study.objects.filter(pk=object_id).first() if object_id.isdigit() else None
-        if study is not None and self.has_view_permission(request, study):
-            audit.record_read("study", "study", study.pk, patient_id=study.patient_id)
-        return super().change_view(request, object_id, form_url, extra_context)
+        return super().changelist_view(request, extra_context)
 
     def reconciliation(self, request):
         if request.method == "POST":
