@@ -100,7 +100,6 @@ DICOM_MAX_PDU_BYTES = env_int("RADBRIDGE_DICOM_MAX_PDU", 4 * 1024 * 1024)
 DICOM_MAX_ASSOCIATIONS = env_int("RADBRIDGE_DICOM_MAX_ASSOCIATIONS", 20)
 DICOM_NETWORK_TIMEOUT_SECONDS = env_int("RADBRIDGE_DICOM_NETWORK_TIMEOUT", 60)
 DICOM_STUDY_QUIET_SECONDS = env_int("RADBRIDGE_DICOM_STUDY_QUIET_SECONDS", 30)
-DICOM_STORAGE_DIR = Path(env_str("RADBRIDGE_DICOM_STORAGE", str(RADBRIDGE_HOME / "dicom")))
 DICOMWEB_MAX_UPLOAD_BYTES = env_int("RADBRIDGE_DICOMWEB_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024)
 
 INSTALLED_APPS = [
@@ -210,7 +209,9 @@ STORAGES = {
     # replace it here without changes in the callers.
     "dicom": {
         "BACKEND": "radbridge.imaging.storage.DurableFileSystemStorage",
-        "OPTIONS": {"location": DICOM_STORAGE_DIR},
+        "OPTIONS": {
+            "location": Path(env_str("RADBRIDGE_DICOM_STORAGE", str(RADBRIDGE_HOME / "dicom")))
+        },
     },
 }
 
@@ -257,6 +258,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins before checking
     "django.contrib.auth.backends.ModelBackend",
+    "radbridge.accounts.backends.RoleBackend",  # permissions of each role; never logs anyone in
 ]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"

@@ -1,50 +1,26 @@
-"""FHIR API fixtures: simple permission rules (staff see all, a patient only self), real
-bearer tokens of the accounts app, an API client that returns parsed JSON, and validation
-with the fhir.resources R4B models."""
+"""FHIR API fixtures: the accounts app's real rules and personas (a technologist for the
+whole centre, patient accounts with their own tokens, integration accounts), real bearer
+tokens, an API client that returns parsed JSON, and validation with the fhir.resources R4B
+models."""
 
 from __future__ import annotations
 
 import json
-import secrets
 
 import pytest
-from django.contrib.auth.models import Permission, User
 from fhir.resources.R4B import get_fhir_model_class
 
-from radbridge.core import permissions
+from radbridge.accounts.choices import Role
+from radbridge.clinical.models import Patient
 from radbridge.core.audit import Actor, acting_as
 from radbridge.hl7.ingest import Received, ingest_batch
-from tests.personas import api_token_for
-
-PATIENT_OF: dict[int, int] = {}  # user id -> the patient a patient account stands for
-
-
-def patient_rule(rows, user, action):
-    if user.is_staff:
-        return rows
-    if user.pk in PATIENT_OF:
-        return rows.filter(pk=PATIENT_OF[user.pk])
-    return rows.none()
-
-
-def order_rule(rows, user, action):
-    if user.is_staff:
-        return rows
-    if user.pk in PATIENT_OF:
-        return rows.filter(patient_id=PATIENT_OF[user.pk])
-    return rows.none()
+from tests.personas import api_token_for, make_patient_user, make_staff, sign_in
 
 
 @pytest.fixture(autouse=True)
-def rules():
-    """Rules as the accounts app will register them: staff see all, a patient only self."""
-    saved = dict(permissions._rules)
-    permissions.register_rule("clinical.patient", patient_rule)
-    permissions.register_rule("clinical.order", order_rule)
-    yield
-    permissions._rules.clear()
-    permissions._rules.update(saved)
-    PATIENT_OF.clear()
+def _acting(actor):
+    """Personas are made through the accounts services, which audit what they change."""
+    return actor
 
 
 def validate(resource: dict) -> dict:
@@ -72,27 +48,21 @@ class Api:
         return response.status_code, json.loads(response.content), response
 
 
-def make_user(username: str, staff: bool = False, perms: tuple[str, ...] = ()) -> User:
-    user = User.objects.create_user(username, password=secrets.token_urlsafe(12), is_staff=staff)
-    for codename in perms:
-        user.user_permissions.add(Permission.objects.get(codename=codename))
-    return user
-
-
-def token_for(user: User, *scopes: str) -> str:
+def token_for(user, *scopes: str) -> str:
     return api_token_for(user, *scopes)
 
 
 @pytest.fixture
 def staff_api(db, client):
-    user = make_user("radiographer", staff=True)
-    client.force_login(user)
-    return Api(client)
+    """A technologist working at every site of the centre: sees every record, signed in."""
+    user = make_staff(Role.TECHNOLOGIST, all_sites=True, username="radiographer")
+    return Api(sign_in(client, user))
 
 
-def patient_token(client, patient_id: int, *scopes: str, perms: tuple[str, ...] = ()) -> Api:
-    user = make_user(f"patient{patient_id}", perms=perms)
-    PATIENT_OF[user.pk] = patient_id
+def patient_token(client, patient_id: int, *scopes: str) -> Api:
+    """The patient's own account, calling with a token of its own (a patient app)."""
+    patient = Patient.objects.get(pk=patient_id)
+    user = make_patient_user(patient, username=f"patient{patient_id}")
     return Api(client, token_for(user, *(scopes or ("patient/*.read",))))
 
 
@@ -105,3 +75,7 @@ def ingest(*messages: str | bytes) -> None:
     with acting_as(Actor(name="hl7:test", role="interface")):
         outcomes = ingest_batch(items)
     assert all(o.ack_code in ("AA", "CA") for o in outcomes), [o.ack for o in outcomes]
+
+
+# Studies of the permission tests are real files, in a folder of their own (as in tests/imaging).
+from tests.imaging.conftest import dicom_storage_dir  # noqa: E402, F401

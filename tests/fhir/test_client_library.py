@@ -7,22 +7,24 @@ from django.test import Client
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
+from radbridge.accounts.choices import Role
 from radbridge.clinical.models import Patient, Report
-from tests.fhir.conftest import ingest, make_user, validate
+from tests.fhir.conftest import ingest, validate
 from tests.hl7.helpers import orm, oru
+from tests.imaging.helpers import receive
+from tests.personas import make_staff, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def session_cookie(user: User) -> str:
-    browser = Client()
-    browser.force_login(user)
+    browser = sign_in(Client(), user)
     return browser.cookies["sessionid"].value
 
 
 @pytest.fixture
 def fhir(live_server):
-    user = make_user("physician", staff=True)
+    user = make_staff(Role.RADIOLOGIST, all_sites=True)
     return SyncFHIRClient(
         f"{live_server.url}/fhir",
         extra_headers={"Cookie": f"sessionid={session_cookie(user)}"},
@@ -69,3 +71,13 @@ def test_client_sees_operation_outcomes_for_bad_searches_and_unknown_ids(fhir, s
     assert "birthdate" in str(refused.value)
     with pytest.raises(ResourceNotFound):
         fhir.reference("Patient", "999999").to_resource()
+
+
+def test_client_finds_the_patients_imaging_studies_and_follows_the_report(fhir, seven_reports):
+    order = Report.objects.order_by("pk").first().order
+    receive("1.2.826.0.1.3680043.10.11.1", accession=order.accession_number, patient_id="MRN100")
+    found = fhir.resources("ImagingStudy").search(patient=f"Patient/{seven_reports.pk}").fetch()
+    assert [s["identifier"][1]["value"] for s in found] == [order.accession_number]
+    validate(found[0].serialize())
+    report = fhir.reference("DiagnosticReport", str(order.report.pk)).to_resource()
+    assert report["imagingStudy"][0]["reference"] == f"ImagingStudy/{found[0].id}"

@@ -5,8 +5,9 @@ import pytest
 
 from radbridge.clinical.models import Order, Patient, Report
 from radbridge.core.models import AuditEntry
-from tests.fhir.conftest import Api, ingest, make_user, patient_token, token_for, validate
+from tests.fhir.conftest import Api, ingest, patient_token, token_for, validate
 from tests.hl7.helpers import orm, oru
+from tests.personas import make_integration
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,7 @@ def test_patient_token_cannot_read_another_patients_resources(client, reported):
 
 
 def test_token_without_a_scope_for_the_type_gets_403(client, reported):
-    user = make_user("integration", staff=True)
+    user = make_integration(username="integration")
     api = Api(client, token_for(user, "system/Patient.read"))
     assert api.get(f"Patient/{reported.order.patient_id}")[0] == 200
     status, body, response = api.get(f"DiagnosticReport/{reported.pk}")
@@ -170,9 +171,9 @@ def test_unsupported_interactions_answer_with_a_clear_outcome(staff_api, method,
     assert body["issue"][0]["diagnostics"]
 
 
-def test_imaging_study_is_reported_as_not_served_yet(staff_api):
-    status, body, _ = staff_api.get("ImagingStudy")
-    assert status == 404 and "imaging app" in body["issue"][0]["diagnostics"]
+def test_schedules_are_reported_as_not_served_yet(staff_api):
+    status, body, _ = staff_api.get("Slot")
+    assert status == 404 and "scheduling app" in body["issue"][0]["diagnostics"]
 
 
 def test_xml_is_refused_with_406(staff_api, reported):
@@ -188,9 +189,9 @@ def test_capability_statement_lists_what_is_served(client):
     status, body, _ = Api(client).get("metadata")
     validate(body)
     served = {r["type"]: r for r in body["rest"][0]["resource"]}
-    assert "ImagingStudy" not in served and "Slot" not in served
+    assert "Slot" not in served and "Schedule" not in served
     report = served["DiagnosticReport"]
     assert {"vread", "history-instance"} <= {i["code"] for i in report["interaction"]}
     assert "DiagnosticReport:based-on" in report["searchInclude"]
     assert {"create"} <= {i["code"] for i in served["ServiceRequest"]["interaction"]}
-    assert "ImagingStudy" in body["rest"][0]["documentation"]
+    assert "Slot" in body["rest"][0]["documentation"]

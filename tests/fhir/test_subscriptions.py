@@ -7,20 +7,25 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
 from radbridge.clinical.models import Order, Report
 from radbridge.core import outbox
 from radbridge.core.audit import Actor, acting_as
+from radbridge.core.models import AuditEntry
 from radbridge.fhir import subscriptions
 from radbridge.fhir.models import WebhookDelivery, WebhookSubscription
 from radbridge.fhir.services import WebhookError, register_webhook
-from tests.fhir.conftest import ingest, make_user, validate
+from radbridge.imaging.availability import announce_available
+from radbridge.imaging.models import Study
+from tests.fhir.conftest import ingest, validate
 from tests.fhir.webhook_receiver import WebhookReceiver
 from tests.hl7.helpers import orm, oru
 from tests.hl7.ris import free_port
-from tests.personas import sign_in
+from tests.imaging.helpers import receive
+from tests.personas import make_integration, make_physician, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +38,7 @@ def receiver():
 
 
 def subscribe(url, owner=None, content="full-resource", topics=("report.finalized",)):
-    owner = owner or make_user("hook-owner", staff=True)
+    owner = owner or make_integration(username="hook-owner")
     with acting_as(Actor(name="test:admin")):
         return register_webhook("EHR", url, list(topics), owner, content)
 
@@ -141,7 +146,7 @@ def test_two_subscriptions_each_get_the_event_once(receiver):
     other = WebhookReceiver()
     try:
         subscribe(receiver.url)
-        subscribe(other.url, owner=make_user("second", staff=True))
+        subscribe(other.url, owner=make_integration(username="second"))
         finalize()
         assert work() == 2
         assert len(receiver.received) == len(other.received) == 1
@@ -150,28 +155,57 @@ def test_two_subscriptions_each_get_the_event_once(receiver):
 
 
 def test_owner_who_may_not_see_the_report_gets_nothing(receiver):
-    subscribe(receiver.url, owner=make_user("outsider"))
+    subscribe(receiver.url, owner=make_physician())  # not the ordering doctor
     finalize()
     work()
     assert receiver.received == []
     assert WebhookDelivery.objects.get().status == "skipped"
 
 
-def test_images_available_notifies_with_the_order(receiver):
+def receive_study(accession="IMG1", uid="1.2.826.0.1.3680043.10.9.1"):
+    """Images over the imaging app's own path (stored, indexed, matched), then complete."""
+    for number in (1, 2):
+        receive(uid, accession=accession, patient_id="MRN100", instance_number=number)
+    with acting_as(Actor(name="worker", role="worker")):
+        announce_available(Study.objects.get(study_instance_uid=uid).pk,
+                           timezone.now() + timedelta(hours=1))
+    return Study.objects.get(study_instance_uid=uid)
+
+
+def test_images_available_notifies_with_the_study_and_its_order(receiver):
     subscribe(receiver.url, topics=("images.available",))
     ingest(orm("O1", "IMG1"))
-    order = Order.objects.get()
-    from django.db import transaction
-
-    with acting_as(Actor(name="dicom:MODALITY")), transaction.atomic():
-        outbox.emit("images.available", "order", order.pk, accession_number="IMG1")
+    study = receive_study()
     assert work() == 1
-    bundle = validate(json.loads(receiver.received[0][1]))
-    assert bundle["entry"][1]["resource"]["resourceType"] == "ServiceRequest"
+    headers, body = receiver.received[0]
+    assert headers["X-RadBridge-Event"] == "images.available"
+    bundle = validate(json.loads(body))
+    status, imaging, order = bundle["entry"]
+    event = next(p for p in status["resource"]["parameter"] if p["name"] == "notification-event")
+    focus = next(p for p in event["part"] if p["name"] == "focus")["valueReference"]["reference"]
+    assert focus == f"http://localhost:8000/fhir/ImagingStudy/{study.pk}"
+    assert imaging["resource"]["resourceType"] == "ImagingStudy"
+    assert imaging["resource"]["status"] == "available"
+    assert imaging["resource"]["numberOfInstances"] == 2
+    assert order["resource"]["id"] == str(Order.objects.get(accession_number="IMG1").pk)
+    disclosed = AuditEntry.objects.filter(action="read.fhir.webhook")
+    assert sorted(disclosed.values_list("object_type", flat=True)) == [
+        "ImagingStudy", "ServiceRequest"]
+    assert {e.patient_id for e in disclosed} == {study.patient_id}
+
+
+def test_images_of_a_patient_the_owner_may_not_see_are_not_sent(receiver):
+    subscribe(receiver.url, owner=make_physician(), topics=("images.available",))
+    ingest(orm("O1", "IMG1"))
+    receive_study()
+    work()
+    assert receiver.received == []
+    assert WebhookDelivery.objects.get().status == "skipped"
+    assert not AuditEntry.objects.filter(action="read.fhir.webhook").exists()
 
 
 def test_registration_refuses_plain_http_to_other_hosts_and_unknown_topics(db):
-    owner = make_user("o", staff=True)
+    owner = make_integration()
     with acting_as(Actor(name="test")):
         with pytest.raises(WebhookError, match="https"):
             register_webhook("x", "http://ehr.example.org/hook", ["report.finalized"], owner)
@@ -180,7 +214,7 @@ def test_registration_refuses_plain_http_to_other_hosts_and_unknown_topics(db):
 
 
 def test_cli_registers_lists_and_retries(receiver, capsys, settings):
-    make_user("integration", staff=True)
+    make_integration(username="integration")
     call_command(
         "fhir",
         "webhook",
@@ -216,9 +250,7 @@ def test_admin_lists_dead_deliveries_and_retries_them(client, receiver, settings
     work()
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "dead"
-    admin = make_user("ops", staff=True)
-    admin.is_superuser = True
-    admin.save()
+    admin = User.objects.create_superuser("ops", password=None)
     sign_in(client, admin)
     assert client.get("/admin/fhir/webhooksubscription/").status_code == 200
     page = client.get("/admin/fhir/webhookdelivery/?status=dead")

@@ -3,14 +3,22 @@ as ORM^O01. Bad bodies get OperationOutcome naming the element."""
 
 import pytest
 
+from radbridge.accounts.choices import Role
 from radbridge.clinical.models import Order, Patient
 from radbridge.core import outbox
 from radbridge.core.audit import Actor, acting_as
 from radbridge.hl7.outbound import send_due
 from radbridge.hl7.wire import parse_message
-from tests.fhir.conftest import Api, ingest, make_user, patient_token, token_for, validate
+from tests.fhir.conftest import Api, ingest, patient_token, token_for, validate
 from tests.hl7.helpers import orm
 from tests.hl7.ris import FakeRIS
+from tests.personas import (
+    api_token_for,
+    make_integration,
+    make_site,
+    make_staff,
+    sign_in,
+)
 
 NEW_PATIENT = {
     "resourceType": "Patient",
@@ -42,8 +50,9 @@ def order_body(patient_id, **extra):
 
 @pytest.fixture
 def clerk(db, client):
-    user = make_user("clerk", staff=True, perms=("add_patient", "add_order"))
-    return Api(client, token_for(user, "user/*.*"))
+    """The RIS's integration account: creates patients and orders through its role."""
+    user = make_integration(username="clerk")
+    return Api(client, token_for(user, "system/*.*"))
 
 
 @pytest.mark.django_db
@@ -98,8 +107,9 @@ def test_unparseable_or_wrong_media_type_bodies_are_refused(clerk):
 def test_identifier_of_a_patient_the_caller_cannot_change_is_a_conflict(client):
     ingest(orm("C1", "ACC1", mrn="TAKEN"))
     someone = Patient.objects.get()
-    user = make_user("selfreg", perms=("add_patient",))
-    api = Api(client, token_for(user, "patient/Patient.write"))
+    # Front desk of a site where this patient has no order: may register, may not change.
+    desk = make_staff(Role.FRONT_DESK, sites=[make_site()])
+    api = Api(client, token_for(desk, "user/Patient.write"))
     body = {
         **NEW_PATIENT,
         "identifier": [{"system": "urn:radbridge:authority:MERCY", "value": "TAKEN"}],
@@ -112,12 +122,15 @@ def test_identifier_of_a_patient_the_caller_cannot_change_is_a_conflict(client):
 
 @pytest.mark.django_db
 def test_writes_need_the_permission_and_a_write_scope(client):
-    reader = make_user("reader", staff=True, perms=("add_patient",))
+    reader = make_integration(username="reader")
     status, _, _ = Api(client, token_for(reader, "user/*.read")).post("Patient", NEW_PATIENT)
     assert status == 403
-    nobody = make_user("nobody", staff=True)
-    status, outcome, _ = Api(client, token_for(nobody, "user/*.*")).post("Patient", NEW_PATIENT)
+    radiologist = make_staff(Role.RADIOLOGIST, all_sites=True)
+    status, outcome, _ = Api(client, token_for(radiologist, "user/*.*")).post(
+        "Patient", NEW_PATIENT
+    )
     assert status == 403 and "add_patient" in outcome["issue"][0]["diagnostics"]
+    assert not Patient.objects.exists()
 
 
 @pytest.mark.django_db
@@ -141,12 +154,23 @@ def test_invalid_service_request_is_422_naming_the_element(clerk, change, expres
 
 
 @pytest.mark.django_db
-def test_patient_token_cannot_order_for_another_patient(client):
+def test_patient_token_cannot_place_orders(client):
+    ingest(orm("C1", "ACC1", mrn="A"))
+    mine = Patient.objects.get()
+    api = patient_token(client, mine.pk, "patient/*.*")
+    status, outcome, _ = api.post("ServiceRequest", order_body(mine.pk))
+    assert status == 403 and "add_order" in outcome["issue"][0]["diagnostics"]
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_token_limited_to_one_patient_cannot_order_for_another(client):
     ingest(orm("C1", "ACC1", mrn="A"), orm("C2", "ACC2", mrn="B"))
     mine, theirs = Patient.objects.order_by("pk")
-    api = patient_token(client, mine.pk, "patient/*.*", perms=("add_order",))
-    status, outcome, _ = api.post("ServiceRequest", order_body(theirs.pk))
+    app = api_token_for(make_integration(), "patient/*.*", patient=mine)
+    status, outcome, _ = Api(client, app).post("ServiceRequest", order_body(theirs.pk))
     assert status == 422 and outcome["issue"][0]["expression"] == ["ServiceRequest.subject"]
+    assert Api(client, app).post("ServiceRequest", order_body(mine.pk))[0] == 201
 
 
 @pytest.fixture
@@ -203,11 +227,10 @@ def test_service_request_without_accession_gets_one_and_a_retry_with_it_is_idemp
 def test_session_writes_need_the_csrf_token_bearer_writes_do_not():
     from django.test import Client
 
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(make_user("desk", staff=True, perms=("add_patient",)))
+    browser = sign_in(Client(enforce_csrf_checks=True), make_staff(Role.FRONT_DESK))
     status, outcome, _ = Api(browser).post("Patient", NEW_PATIENT)
     assert status == 403 and "CSRF" in outcome["issue"][0]["diagnostics"]
-    user = make_user("integration", staff=True, perms=("add_patient",))
+    user = make_integration(username="integration")
     assert (
         Api(Client(enforce_csrf_checks=True), token_for(user, "system/Patient.write")).post(
             "Patient", NEW_PATIENT

@@ -14,7 +14,6 @@ from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from pydicom.uid import generate_uid
 
-from radbridge.core import permissions
 from radbridge.imaging.scp import DicomServer
 
 TEST_FILES = Path(get_testdata_file("CT_small.dcm")).parent
@@ -27,7 +26,6 @@ def sample(name: str) -> Path:
 @pytest.fixture(autouse=True)
 def dicom_storage_dir(tmp_path, settings):
     location = tmp_path / "dicom"
-    settings.DICOM_STORAGE_DIR = location
     settings.STORAGES = {
         **settings.STORAGES,
         "dicom": {
@@ -96,12 +94,3 @@ def copy_with_new_uids(source: Path, target: Path, **attributes) -> Path:
     dataset.save_as(target, enforce_file_format=True)
     return target
 
-
-@pytest.fixture
-def rules():
-    """Visibility rules registered by the test, the registry restored afterwards."""
-    saved = dict(permissions._rules)
-    permissions._rules.clear()
-    yield permissions.register_rule
-    permissions._rules.clear()
-    permissions._rules.update(saved)

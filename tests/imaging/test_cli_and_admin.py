@@ -4,12 +4,14 @@ import io
 import json
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
+from radbridge.accounts.choices import Role
 from radbridge.core.models import AuditEntry
 from radbridge.imaging.choices import Reconciliation
 from radbridge.imaging.models import Instance, Study
+from tests.personas import make_staff, sign_in
 
 from .conftest import copy_with_new_uids, sample
 from .helpers import order_for, receive
@@ -72,19 +74,15 @@ def test_reconcile_list_link_and_reject(actor, db):
     assert len(actors) == 1 and actors.pop().startswith("cli:")
 
 
-def staff(username: str, can_reconcile: bool) -> User:
-    user = User.objects.create_user(username, password="pw", is_staff=True)
-    if can_reconcile:
-        user.user_permissions.add(Permission.objects.get(codename="reconcile_study"))
-    return user
-
-
 def test_admin_reconciliation_links_a_study_for_permitted_staff(actor, client, db):
     order = order_for("ACC8", "MRN8")
     receive("1.5.5", accession="TYPO")
-    client.force_login(staff("clerk", can_reconcile=True))
+    clerk = make_staff(Role.FRONT_DESK, all_sites=True, username="clerk")
+    sign_in(client, clerk)
     page = client.get("/admin/imaging/study/reconciliation/")
     assert page.status_code == 200 and b"1.5.5" in page.content
+    shown = AuditEntry.objects.get(action="read.reconciliation")
+    assert shown.object_id == str(Study.objects.get().pk) and shown.actor == "user:clerk"
     client.post("/admin/imaging/study/reconciliation/", {
         "study_instance_uid": "1.5.5", "accession_number": "ACC8", "reason": "typo",
         "action": "link"})
@@ -95,5 +93,18 @@ def test_admin_reconciliation_links_a_study_for_permitted_staff(actor, client, d
 
 def test_admin_reconciliation_is_refused_without_the_permission(actor, client, db):
     receive("1.5.6")
-    client.force_login(staff("visitor", can_reconcile=False))
+    sign_in(client, make_staff(Role.RADIOLOGIST, all_sites=True))
     assert client.get("/admin/imaging/study/reconciliation/").status_code == 403
+
+
+def test_admin_study_list_is_a_phi_read_per_study(actor, client, db):
+    order_for("ACC9", "MRN9")
+    receive("1.5.7", accession="ACC9", patient_id="MRN9")
+    admin = User.objects.create_superuser("root", password=None)
+    sign_in(client, admin)
+    assert client.get("/admin/imaging/study/").status_code == 200
+    study = Study.objects.get()
+    entry = AuditEntry.objects.get(action="read.study_list")
+    assert (entry.object_id, entry.patient_id) == (str(study.pk), study.patient_id)
+    assert client.get(f"/admin/imaging/study/{study.pk}/change/").status_code == 200
+    assert AuditEntry.objects.filter(action="read.study", patient_id=study.patient_id).exists()

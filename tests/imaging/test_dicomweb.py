@@ -4,31 +4,30 @@ import io
 import json
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 from pydicom import dcmread
 
+from radbridge.accounts.choices import Role
 from radbridge.core.models import AuditEntry
 from radbridge.imaging.dicomweb import multipart
 from radbridge.imaging.indexing import store_instance
 from radbridge.imaging.models import Instance
 from radbridge.imaging.rendering import render_pending
-from tests.personas import api_token_for
+from tests.personas import api_token_for, make_patient_user, make_staff, sign_in
 
 from .conftest import copy_with_new_uids, sample
 from .helpers import ct_bytes, order_for, receive
 
 
 @pytest.fixture
-def centre(actor, db, rules, tmp_path):
+def centre(actor, db, tmp_path):
     """Alice's study 1.9.5 (two CT images and an RLE MR), Bob's 1.9.3 (two CT images); each
-    user may see the orders of the patient named like them. 1.9.99 is unmatched."""
-    rules("clinical.order", lambda qs, user, action: qs.filter(
-        patient__family_name=user.username))
-    rules("clinical.patient", lambda qs, user, action: qs.filter(family_name=user.username))
+    has a patient account of their own (the accounts app's rules decide who sees what).
+    1.9.99 is unmatched."""
     for name in ("alice", "bob"):
-        order_for(f"ACC-{name}", f"MRN-{name}", family=name)
-        User.objects.create_user(name, password="pw")
+        order = order_for(f"ACC-{name}", f"MRN-{name}", family=name)
+        make_patient_user(order.patient, username=name)
         for number in (1, 2):
             receive(f"1.9.{len(name)}", accession=f"ACC-{name}", patient_id=f"MRN-{name}",
                     instance_number=number, study_date="20250114")
@@ -40,9 +39,7 @@ def centre(actor, db, rules, tmp_path):
 
 
 def client_for(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
+    return sign_in(Client(), User.objects.get(username=username))
 
 
 def uids(study: str, **only):
@@ -60,7 +57,7 @@ def test_search_lists_only_the_users_studies_and_is_audited(centre):
     found = [s["0020000D"]["Value"][0] for s in answer.json()]
     assert answer["Content-Type"] == "application/dicom+json"
     assert found == ["1.9.5"]  # not Bob's 1.9.3, not the unmatched 1.9.99
-    entry = AuditEntry.objects.get(action="imaging.dicomweb.search")
+    entry = AuditEntry.objects.get(action="read.dicomweb.search")
     assert entry.actor == "user:alice" and entry.patient_id is not None
 
 
@@ -86,9 +83,15 @@ def test_search_with_a_bad_date_says_what_is_wrong(centre):
 
 def test_search_query_count_does_not_grow_with_results(centre, django_assert_max_num_queries):
     client = client_for("alice")
-    # session, user, profile (role), studies, one audit per patient, session touch (3)
-    with django_assert_max_num_queries(8):
+    # session, user, second-factor device, profile (role); the patient's own records and
+    # proxies, asked by the order rule and the patient rule (2 each); studies; one audit
+    # INSERT per patient; session touch (3)
+    with django_assert_max_num_queries(13):
         assert len(client.get("/dicomweb/studies").json()) == 1
+    for number in range(5):
+        receive(f"1.9.5.{number}", accession="ACC-alice", patient_id="MRN-alice")
+    with django_assert_max_num_queries(13):
+        assert len(client.get("/dicomweb/studies").json()) == 6
 
 
 def test_series_and_instances_of_a_study(centre):
@@ -108,7 +111,7 @@ def test_retrieve_instance_returns_the_stored_file(centre):
     [(headers, content)] = multipart.parts(body, multipart.boundary_of(answer["Content-Type"]))
     assert headers["content-type"] == "application/dicom"
     assert dcmread(io.BytesIO(content)).SOPInstanceUID == instance
-    assert AuditEntry.objects.filter(action="imaging.dicomweb.retrieve").exists()
+    assert AuditEntry.objects.filter(action="read.dicomweb.retrieve").exists()
 
 
 def test_retrieve_a_whole_study(centre):
@@ -198,11 +201,8 @@ def test_unmatched_study_is_visible_to_no_user(centre):
 
 
 def uploader(username="uploader") -> Client:
-    user = User.objects.create_user(username, password="pw")
-    user.user_permissions.add(Permission.objects.get(codename="add_instance"))
-    client = Client()
-    client.force_login(user)
-    return client
+    """A technologist: uploading images is part of the role."""
+    return sign_in(Client(), make_staff(Role.TECHNOLOGIST, username=username))
 
 
 def stow_body(*files: bytes, part_type="application/dicom") -> tuple[bytes, str]:
@@ -244,8 +244,7 @@ def test_stow_into_a_named_study_refuses_instances_of_another(centre):
 def test_stow_with_a_session_needs_csrf_but_a_token_request_does_not(centre):
     body, content_type = stow_body(ct_bytes("1.9.12"))
     uploader()
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(User.objects.get(username="uploader"))
+    client = sign_in(Client(enforce_csrf_checks=True), User.objects.get(username="uploader"))
     assert client.post("/dicomweb/studies", body, content_type=content_type).status_code == 403
     token = api_token_for(User.objects.get(username="uploader"), "ImagingStudy.write")
     with_token = Client(enforce_csrf_checks=True).post(

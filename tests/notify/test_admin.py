@@ -69,8 +69,11 @@ def test_delivery_log_filters_and_audits_the_read(admin_client, sent):
     assert page.status_code == 200 and sent.provider_message_id in page.content.decode()
     empty = admin_client.get("/admin/notify/delivery/?status__exact=dead").content.decode()
     assert sent.provider_message_id not in empty
-    assert AuditEntry.objects.filter(action="notify.delivery_log.viewed",
-                                     actor="user:boss").exists()
+    [shown] = AuditEntry.objects.filter(action="read.delivery_list", actor="user:boss")
+    assert (shown.object_id, shown.patient_id) == (str(sent.pk), sent.patient_id)
+    admin_client.get(f"/admin/notify/delivery/{sent.pk}/change/")
+    opened = AuditEntry.objects.get(action="read.delivery", actor="user:boss")
+    assert opened.patient_id == sent.patient_id
 
 
 def test_resend_action_queues_and_sends_again(admin_client, sent, sms_server):

@@ -79,9 +79,10 @@ class ApiTokenMiddleware:
                 )
             user = token.user
             user.token_patient_id = token.patient_id  # read by the permission rules
+            user.token_scopes = tokens.Scopes(frozenset(token.scopes))  # and by RoleBackend
             request.user = request._cached_user = user
             request.api_token = token
-            request.auth_scopes = tokens.Scopes(frozenset(token.scopes))
+            request.auth_scopes = user.token_scopes
             request._dont_enforce_csrf_checks = True  # no cookies involved: CSRF cannot apply
         return self.get_response(request)
 

@@ -139,3 +139,13 @@ def physician_patient_filter(user) -> Q:
 
     consented = Consent.objects.active().filter(physician=user).values("patient")
     return Q(pk__in=consented) | Q(merged_from__in=consented)
+
+
+def ordering_practitioner(user):
+    """The practitioner in whose name this user's orders are placed: a referring physician
+    orders as themself (so they see the order afterwards); None for everyone else, who may
+    name any requester. Whether they may order at all is `user.has_perm("clinical.add_order")`."""
+    profile = profile_of(user)
+    if profile is None or profile.role != Role.PHYSICIAN:
+        return None
+    return profile.practitioner

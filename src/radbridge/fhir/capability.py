@@ -12,6 +12,13 @@ from .served import NOT_SERVED, SERVED
 CONVERT_OPERATION = "urn:radbridge:fhir:OperationDefinition:convert-hl7v2"
 
 
+def search_param(name: str, param) -> dict:
+    found = {"name": name, "type": param.kind}
+    if param.documentation:
+        found["documentation"] = param.documentation
+    return found
+
+
 def resource_capability(spec) -> dict:
     interactions = [{"code": "read"}, {"code": "search-type"}]
     if spec.versioned:
@@ -27,9 +34,7 @@ def resource_capability(spec) -> dict:
         "conditionalCreate": False,
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",
-        "searchParam": [
-            {"name": name, "type": param.kind} for name, param in sorted(spec.params.items())
-        ],
+        "searchParam": [search_param(name, param) for name, param in sorted(spec.params.items())],
     }
     if spec.includes:
         found["searchInclude"] = sorted(spec.includes)
@@ -52,7 +57,9 @@ def capability_statement(base: str) -> dict:
                 "mode": "server",
                 "documentation": (
                     "JSON only. Search results page with _count (at most 500) and _offset "
-                    f"links. Not served yet: {unserved}."
+                    "links. ImagingStudy resources name RadBridge's DICOMweb service "
+                    "(WADO-RS, QIDO-RS, STOW-RS) as their endpoint. "
+                    f"Not served yet: {unserved}."
                 ),
                 "security": {
                     "cors": False,

@@ -108,7 +108,9 @@ class BundleBuilder:
             issued=report.signed_at,
             based_on=based_on,
             interpreter=self.practitioner(report.radiologist),
-            imaging_study=diagnostic_report.study_reference_by_uid(order.study_instance_uid),
+            imaging_studies=list(
+                filter(None, [diagnostic_report.study_reference_by_uid(order.study_instance_uid)])
+            ),
         )
         search = f"identifier={accession_system()}|{order.accession_number}"
         self.add(("DiagnosticReport", order.accession_number, report.status), resource, search)

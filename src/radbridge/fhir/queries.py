@@ -98,14 +98,6 @@ def ordering(spec: Served, text: str) -> list[str]:
 def includes(spec: Served, values: list[str]) -> list:
     chosen = []
     for value in values:
-        if value == "DiagnosticReport:imaging-study" and spec.name == "DiagnosticReport":
-            raise FHIRError(
-                400,
-                "not-supported",
-                "_include=DiagnosticReport:imaging-study is not supported yet: ImagingStudy is "
-                "not served (DiagnosticReport.imagingStudy names the study by its UID)",
-                expression="_include",
-            )
         name = ":".join(value.split(":")[:2])
         include = spec.includes.get(name)
         target = value.split(":")[2] if value.count(":") == 2 else None
@@ -145,7 +137,10 @@ def search(spec: Served, user, pairs: list[tuple[str, str]]) -> Page:
 def included_rows(user, rows: list, chosen: list) -> list[tuple[Served, object]]:
     wanted: dict[str, set] = {}
     for include in chosen:
-        ids = {include.ids(row) for row in rows} - {None}
+        if include.many:
+            ids = {found for row in rows for found in include.ids(row)}
+        else:
+            ids = {include.ids(row) for row in rows} - {None}
         wanted.setdefault(include.target, set()).update(ids)
     found = []
     for type_name, ids in wanted.items():

@@ -19,6 +19,7 @@ from radbridge.clinical.models import (
     Report,
     ReportVersion,
 )
+from radbridge.imaging.models import Study
 
 from .mapping import appointment, diagnostic_report, directory, patient, service_request
 
@@ -59,6 +60,18 @@ def current_version(report: Report) -> ReportVersion:
 
 
 REPORT_VERSIONS = Prefetch("versions", queryset=ReportVersion.objects.order_by("-number"))
+# The studies (imaging index) of a report's order: DiagnosticReport.imagingStudy.
+ORDER_STUDIES = Prefetch("order__studies", queryset=Study.objects.only("id", "order_id"))
+
+
+def study_references(order: Order) -> list[dict]:
+    """ImagingStudy/<id> for each study received for the order; before any has arrived, a
+    logical reference by the Study Instance UID the RIS announced (if it did)."""
+    stored = [{"reference": f"ImagingStudy/{study.pk}"} for study in order.studies.all()]
+    if stored:
+        return stored
+    by_uid = diagnostic_report.study_reference_by_uid(order.study_instance_uid)
+    return [by_uid] if by_uid else []
 
 
 def diagnostic_report_resource(report: Report, version: ReportVersion | None = None) -> dict:
@@ -75,7 +88,7 @@ def diagnostic_report_resource(report: Report, version: ReportVersion | None = N
         issued=as_of.signed_at or as_of.created_at,
         based_on=ref("ServiceRequest", order.pk),
         interpreter=ref("Practitioner", as_of.radiologist_id),
-        imaging_study=diagnostic_report.study_reference_by_uid(order.study_instance_uid),
+        imaging_studies=study_references(order),
     )
 
 

@@ -159,7 +159,9 @@ def date_condition(field: str, prefix: str, start, end) -> Q:
     return conditions[prefix]
 
 
-def date_param(field: str, day_only: bool = False, name: str = "date") -> Param:
+def date_param(
+    field: str, day_only: bool = False, name: str = "date", documentation: str = ""
+) -> Param:
     """A date/dateTime parameter with the prefixes eq, ne, gt, lt, ge, le, sa, eb."""
 
     def build(value: str, modifier: str) -> Q:
@@ -175,7 +177,7 @@ def date_param(field: str, day_only: bool = False, name: str = "date") -> Param:
             return date_condition(field, prefix or "eq", start_day, end_day)
         return date_condition(field, prefix or "eq", start, end)
 
-    return Param("date", build)
+    return Param("date", build, documentation=documentation)
 
 
 # --- reference and ids ------------------------------------------------------------------

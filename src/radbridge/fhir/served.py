@@ -1,10 +1,11 @@
 """What the REST API serves: per resource type, its rows, who may see them, how a row reads
 as FHIR, its search parameters, sort keys and `_include`s.
 
-Resources holding PHI (Patient, ServiceRequest, DiagnosticReport, Appointment) are always
-read through `restrict(user, "view")`; the directory (Practitioner, Organization, Location)
-is visible to any authenticated caller. ImagingStudy, Schedule and Slot are not served yet
-(their tables belong to the imaging and scheduling apps): the CapabilityStatement says so.
+Resources holding PHI (Patient, ServiceRequest, DiagnosticReport, ImagingStudy, Appointment)
+are always read through `restrict(user, "view")`; the directory (Practitioner, Organization,
+Location) is visible to any authenticated caller. ImagingStudy is the imaging app's index
+(see `studies.py`). Schedule and Slot are not served yet (their tables belong to the
+scheduling app): the CapabilityStatement says so.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from radbridge.clinical.models import (
     Report,
 )
 
-from . import records
+from . import records, studies
 from .identifiers import (
     APPOINTMENT_SYSTEM,
     FILLER_ORDER_SYSTEM,
@@ -57,6 +58,7 @@ NOTHING = Q(pk__in=[])
 class Include:
     target: str  # the included resource type
     ids: Callable[[object], object]  # the referenced id of one matched row (or None)
+    many: bool = False  # `ids` gives a list of ids (a report's studies)
 
 
 @dataclass
@@ -155,7 +157,9 @@ def patient_rows() -> QuerySet:
 
 
 def report_rows() -> QuerySet:
-    return Report.objects.select_related("order").prefetch_related(records.REPORT_VERSIONS)
+    return Report.objects.select_related("order").prefetch_related(
+        records.REPORT_VERSIONS, records.ORDER_STUDIES
+    )
 
 
 PATIENT = Served(
@@ -227,8 +231,39 @@ DIAGNOSTIC_REPORT = Served(
         "DiagnosticReport:results-interpreter": Include(
             "Practitioner", lambda row: records.current_version(row).radiologist_id
         ),
+        "DiagnosticReport:imaging-study": Include(
+            "ImagingStudy", studies.studies_of_report, many=True
+        ),
     },
     versioned=True,
+)
+
+IMAGING_STUDY = Served(
+    "ImagingStudy",
+    studies.study_rows,
+    studies.imaging_study_resource,
+    {
+        **common(),
+        "identifier": token_param(
+            studies.study_identifier,
+            documentation="Study Instance UID (urn:dicom:uid|urn:oid:<uid>) or accession",
+        ),
+        "patient": reference_param("patient_id", "Patient", "patient"),
+        "subject": reference_param("patient_id", "Patient", "subject"),
+        "started": date_param(
+            "study_date", day_only=True, name="started",
+            documentation="matched by day: DICOM's Study Date (the time is not indexed)",
+        ),
+        "modality": token_param(studies.modality, documentation="any series of the modality"),
+        "basedon": reference_param("order_id", "ServiceRequest", "basedon"),
+    },
+    patient_of=lambda row: row.patient_id,
+    sorts={"started": "study_date"},
+    includes={
+        "ImagingStudy:patient": Include("Patient", lambda row: row.patient_id),
+        "ImagingStudy:subject": Include("Patient", lambda row: row.patient_id),
+        "ImagingStudy:basedon": Include("ServiceRequest", lambda row: row.order_id),
+    },
 )
 
 APPOINTMENT = Served(
@@ -307,13 +342,13 @@ SERVED = {
         LOCATION,
         SERVICE_REQUEST,
         DIAGNOSTIC_REPORT,
+        IMAGING_STUDY,
         APPOINTMENT,
     )
 }
 # Known FHIR resource types this server does not serve (yet), with the reason, so a
 # client gets a clear answer instead of a bare 404.
 NOT_SERVED = {
-    "ImagingStudy": "ImagingStudy is not served yet: it comes with the imaging app",
     "Schedule": "Schedule is not served yet: schedules come with the scheduling app",
     "Slot": "Slot is not served yet: slots come with the scheduling app",
 }

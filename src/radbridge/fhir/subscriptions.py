@@ -12,6 +12,11 @@ Signature: `X-RadBridge-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>` over
 constant time and refuses old timestamps (replays). `X-RadBridge-Delivery` names the
 delivery (the same on every retry, so receivers can drop repeats) and `X-RadBridge-Event`
 the topic.
+
+What a notification is about: `report.finalized` names the DiagnosticReport; the imaging
+app's `images.available` (an event about a study, with its order in the payload) names the
+ImagingStudy and carries its ServiceRequest too, each only if the subscription's owner may
+see it. Resources sent whole are PHI disclosed to the subscriber: each is audited as a read.
 """
 
 from __future__ import annotations
@@ -28,14 +33,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from radbridge.clinical.models import Order, Report
-from radbridge.core import jobs, outbox
+from radbridge.core import audit, jobs, outbox
 from radbridge.core.models import OutboxEvent
 
-from . import records
+from . import records, studies
 from .choices import DeliveryStatus, WebhookContent, WebhookTopic
 from .mapping.common import instant
 from .models import WebhookDelivery, WebhookSubscription
+from .served import SERVED
 
 log = logging.getLogger(__name__)
 TOPIC_URI = "urn:radbridge:topic:"
@@ -63,26 +68,40 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={digest.hexdigest()}"
 
 
-def focus_of(event: OutboxEvent, owner):
-    """(resource type, visible row) the event is about, or None when the owner may not see it."""
+RESOURCES = {
+    "DiagnosticReport": records.diagnostic_report_resource,
+    "ServiceRequest": records.service_request_resource,
+    "ImagingStudy": studies.imaging_study_resource,
+}
+
+
+def visible(resource_type: str, owner, key) -> object | None:
+    return SERVED[resource_type].visible(owner).filter(pk=key).first() if key else None
+
+
+def focus_of(event: OutboxEvent, owner) -> list[tuple[str, object]]:
+    """(resource type, row) the event is about, the focus first, limited to what the
+    subscription's owner may see; empty when they may see none of it."""
     if event.aggregate_type == "report":
-        rows = Report.objects.select_related("order").prefetch_related(records.REPORT_VERSIONS)
-        return "DiagnosticReport", rows.restrict(owner, "view").filter(
-            pk=event.aggregate_id
-        ).first()
-    # images.available: the order the images belong to (ImagingStudy is not served yet).
-    rows = Order.objects.restrict(owner, "view")
-    accession = event.payload.get("accession_number")
-    if event.aggregate_type == "order":
-        return "ServiceRequest", rows.filter(pk=event.aggregate_id).first()
-    return "ServiceRequest", rows.filter(accession_number=accession).first() if accession else None
+        found = [("DiagnosticReport", visible("DiagnosticReport", owner, event.aggregate_id))]
+    elif event.aggregate_type == "study":  # images.available, as the imaging app emits it
+        found = [
+            ("ImagingStudy", visible("ImagingStudy", owner, event.aggregate_id)),
+            ("ServiceRequest", visible("ServiceRequest", owner, event.payload.get("order_id"))),
+        ]
+    else:
+        found = []
+    return [(resource_type, row) for resource_type, row in found if row is not None]
 
 
-def notification(delivery: WebhookDelivery, base: str, resource_type: str, row) -> dict:
+def notification(
+    delivery: WebhookDelivery, base: str, found: list[tuple[str, object]]
+) -> dict:
     """An R4 notification Bundle (Subscriptions R5 Backport style): a `history` Bundle whose
-    first entry is a Parameters status, then the focus resource when asked for."""
+    first entry is a Parameters status, then the resources when asked for (focus first)."""
     subscription, event = delivery.subscription, delivery.event
-    focus = f"{base}/{resource_type}/{row.pk}"
+    focus_type, focus_row = found[0]
+    focus = f"{base}/{focus_type}/{focus_row.pk}"
     number = subscription.deliveries.filter(pk__lte=delivery.pk).count()
     status = {
         "resourceType": "Parameters",
@@ -114,25 +133,35 @@ def notification(delivery: WebhookDelivery, base: str, resource_type: str, row) 
         }
     ]
     if subscription.content == WebhookContent.FULL_RESOURCE:
-        resource = (
-            records.diagnostic_report_resource(row)
-            if resource_type == "DiagnosticReport"
-            else records.service_request_resource(row)
-        )
-        entries.append(
+        entries += [
             {
-                "fullUrl": focus,
-                "resource": resource,
+                "fullUrl": f"{base}/{resource_type}/{row.pk}",
+                "resource": RESOURCES[resource_type](row),
                 "request": {"method": "PUT", "url": f"{resource_type}/{row.pk}"},
                 "response": {"status": "200"},
             }
-        )
+            for resource_type, row in found
+        ]
     return {
         "resourceType": "Bundle",
         "type": "history",
         "timestamp": instant(timezone.now()),
         "entry": entries,
     }
+
+
+def record_disclosure(subscription: WebhookSubscription, found: list[tuple[str, object]]):
+    """Resources sent whole to a subscriber are PHI read on the owner's behalf: one `read.`
+    entry each, so they show in "who has seen this patient's records"."""
+    if subscription.content != WebhookContent.FULL_RESOURCE:
+        return
+    for resource_type, row in found:
+        audit.record_read(
+            "fhir.webhook", resource_type, row.pk,
+            patient_id=SERVED[resource_type].patient_of(row),
+            subscription=subscription.pk, owner=subscription.owner.get_username(),
+            url=subscription.url,
+        )
 
 
 def claim_due(limit: int) -> list[int]:
@@ -164,15 +193,15 @@ def send_due(limit: int = 50) -> int:
 
 def attempt(delivery: WebhookDelivery) -> bool:
     subscription, event = delivery.subscription, delivery.event
-    resource_type, row = focus_of(event, subscription.owner)
-    if row is None:
+    found = focus_of(event, subscription.owner)
+    if not found:
         delivery.status = DeliveryStatus.SKIPPED
         delivery.last_error = "the subscription's owner may not see this record"
         delivery.save()
         return False
-    # No request to learn the host from: the configured base, else where this server listens.
-    base = settings.FHIR_BASE_URL or f"http://{settings.BIND_ADDRESS}:{settings.HTTP_PORT}/fhir"
-    body = json.dumps(notification(delivery, base, resource_type, row)).encode()
+    # No request to learn the host from: the configured FHIR base, else the public address.
+    base = settings.FHIR_BASE_URL or f"{settings.PUBLIC_URL}/fhir"
+    body = json.dumps(notification(delivery, base, found)).encode()
     headers = {
         "Content-Type": "application/fhir+json",
         SIGNATURE_HEADER: sign(subscription.secret, body, int(time.time())),
@@ -191,6 +220,7 @@ def attempt(delivery: WebhookDelivery) -> bool:
     except httpx.HTTPError as error:
         return retry_later(delivery, f"{type(error).__name__}: {error}", None)
     if 200 <= answer.status_code < 300:
+        record_disclosure(subscription, found)
         delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = timezone.now()
         delivery.last_status_code = answer.status_code

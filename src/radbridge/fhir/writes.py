@@ -7,7 +7,8 @@ one that is valid FHIR but breaks a rule of ours (no identifier, unknown subject
 is 422. The verbs are `clinical.services.register_patient` and `place_order`, so an order
 placed here is an `order.placed` event like a portal order, sent on to the RIS as ORM^O01
 by the hl7 app. Creating needs the Django permission `clinical.add_patient` /
-`clinical.add_order` and a write scope; an existing record (same identifier or accession)
+`clinical.add_order` (granted by roles, see accounts.backends) and a write scope; a referring
+physician orders in their own name; an existing record (same identifier or accession)
 is updated only when the caller may change it (then 200), and is a 409 conflict otherwise.
 """
 
@@ -18,6 +19,7 @@ import secrets
 
 from django.db import transaction
 
+from radbridge.accounts.permissions import ordering_practitioner
 from radbridge.clinical import services
 from radbridge.clinical.data import IdentifierData, OrderData, PatientData, PractitionerData
 from radbridge.clinical.errors import ClinicalRuleError
@@ -231,15 +233,25 @@ def order_data(user, body: dict) -> OrderData:
             else None
         ),
         reason=reason.get("text") or ((reason.get("coding") or [{}])[0].get("display") or ""),
-        ordering_practitioner=requester(body),
+        ordering_practitioner=requester(user, body),
         **location_of(body),
     )
 
 
-def requester(body: dict) -> PractitionerData | None:
+def requester(user, body: dict) -> PractitionerData | None:
+    """The named requester; a referring physician orders in their own name only."""
+    own = ordering_practitioner(user)
     if not body.get("requester"):
+        doctor = own
+    else:
+        doctor = referenced(body, "requester", Practitioner, "Practitioner")
+        if own is not None and doctor.pk != own.pk:
+            raise unprocessable(
+                "ServiceRequest.requester",
+                f"you order in your own name: leave requester out or use Practitioner/{own.pk}",
+            )
+    if doctor is None:
         return None
-    doctor = referenced(body, "requester", Practitioner, "Practitioner")
     return PractitionerData(
         doctor.identifier, doctor.assigning_authority, doctor.family_name, doctor.given_name
     )

@@ -2,19 +2,41 @@
 
 Reconciliation lists the studies no rule could link (no order, or the order's patient
 disagrees) and lets a person with the `imaging.reconcile_study` permission link each to an
-order by accession number or reject it; both go through the audited services.
+order by accession number or reject it; both go through the audited services. Front desk
+staff and technologists hold that permission through their role without being Django admin
+users, so the page checks the permission itself instead of the admin's `is_staff` gate, and
+links only to orders at their own sites. Every list of studies shown is a PHI read, audited
+as `read.` entries (one per study, see core.admin.PHIReadsAdmin).
 """
 
+import functools
+
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 
 from radbridge.core import audit
+from radbridge.core.admin import PHIReadsAdmin
 
 from .matching import ReconciliationError, awaiting_reconciliation, link_study, reject_study
 from .models import Instance, Series, Study
+
+
+def permitted_page(view, permission: str):
+    """A page for any signed-in user holding `permission` (from their role), admin or not."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(csrf_protect(never_cache(wrapped)))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,7 +51,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Study)
-class StudyAdmin(ReadOnlyAdmin):
+class StudyAdmin(PHIReadsAdmin, ReadOnlyAdmin):
     list_display = [
         "study_date", "accession_number", "patient_name", "patient_identifier", "modalities",
         "instance_count", "reconciliation", "match_rule", "availability",
@@ -41,10 +63,13 @@ class StudyAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         return [
-            path("reconciliation/", self.admin_site.admin_view(self.reconciliation),
+            path("reconciliation/", permitted_page(self.reconciliation, "imaging.reconcile_study"),
                  name="imaging_study_reconciliation"),
             *super().get_urls(),
         ]
+
+    def patient_of(self, obj) -> int | None:
+        return obj.patient_id
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}),
@@ -52,14 +77,11 @@ class StudyAdmin(ReadOnlyAdmin):
         return super().changelist_view(request, extra_context)
 
     def reconciliation(self, request):
-        if not request.user.has_perm("imaging.reconcile_study"):
-            raise PermissionDenied
         if request.method == "POST":
             self.reconcile(request)
             return redirect("admin:imaging_study_reconciliation")
         studies = list(awaiting_reconciliation().select_related("candidate_order")[:200])
-        audit.record("imaging.reconciliation.viewed", "study", "",
-                     study_ids=[study.id for study in studies])
+        audit.record_reads("reconciliation", "study", [(s.pk, s.patient_id) for s in studies])
         return TemplateResponse(request, "admin/imaging/reconciliation.html", {
             **self.admin_site.each_context(request),
             "title": "Studies awaiting reconciliation",
@@ -72,11 +94,11 @@ class StudyAdmin(ReadOnlyAdmin):
         reason = request.POST.get("reason", "")
         try:
             if request.POST.get("action") == "reject":
-                reject_study(uid, reason)
+                reject_study(uid, reason, user=request.user)
                 messages.success(request, f"Study {uid} rejected.")
             else:
                 accession = request.POST.get("accession_number", "").strip()
-                link_study(uid, accession, reason)
+                link_study(uid, accession, reason, user=request.user)
                 messages.success(request, f"Study {uid} linked to order {accession}.")
         except ReconciliationError as error:
             messages.error(request, str(error))

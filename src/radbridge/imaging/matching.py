@@ -108,18 +108,30 @@ def awaiting_reconciliation():
     ).order_by("-created_at")
 
 
-def find_study(study_instance_uid: str) -> Study:
+def find_study(study_instance_uid: str, user=None) -> Study:
+    """The study, locked. With a user (a page, not the operator's CLI): only one awaiting a
+    decision (it belongs to no one yet) or one of an order or patient they may change, so
+    staff cannot move another site's images; the refusal reads like "unknown"."""
     study = Study.objects.select_for_update().filter(study_instance_uid=study_instance_uid).first()
+    if study is not None and user is not None and not (
+        awaiting_reconciliation().filter(pk=study.pk).exists()
+        or Study.objects.restrict(user, "change").filter(pk=study.pk).exists()
+    ):
+        study = None
     if study is None:
         raise ReconciliationError(f"no study has Study Instance UID {study_instance_uid!r}")
     return study
 
 
 @transaction.atomic
-def link_study(study_instance_uid: str, accession_number: str, reason: str = "") -> Study:
-    """A person links a study to an order (and so its patient). Audited; locks the study."""
-    study = find_study(study_instance_uid)
-    order = Order.objects.filter(accession_number=accession_number).first()
+def link_study(
+    study_instance_uid: str, accession_number: str, reason: str = "", user=None
+) -> Study:
+    """A person links a study to an order (and so its patient). Audited; locks the study.
+    With `user`, only to an order that user may change (their sites)."""
+    study = find_study(study_instance_uid, user)
+    orders = Order.objects.all() if user is None else Order.objects.restrict(user, "change")
+    order = orders.filter(accession_number=accession_number).first()
     if order is None:
         raise ReconciliationError(
             f"no order has accession number {accession_number!r}: check the number, or "
@@ -137,11 +149,12 @@ def link_study(study_instance_uid: str, accession_number: str, reason: str = "")
 
 
 @transaction.atomic
-def reject_study(study_instance_uid: str, reason: str) -> Study:
-    """A person rejects a study: it stays stored but belongs to no one. Audited."""
+def reject_study(study_instance_uid: str, reason: str, user=None) -> Study:
+    """A person rejects a study: it stays stored but belongs to no one. Audited. With
+    `user`, only a study awaiting a decision or one they may change."""
     if not reason.strip():
         raise ReconciliationError("say why the study is rejected (--reason)")
-    study = find_study(study_instance_uid)
+    study = find_study(study_instance_uid, user)
     previous_patient = study.patient_id
     study.order = study.patient = study.candidate_order = None
     study.match_rule = ""

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
-from radbridge.core import audit
+from radbridge.core.admin import PHIReadsAdmin
 
 from . import checks, services, templates
 from .delivery import mask
@@ -83,7 +83,7 @@ class ContactPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(PHIReadsAdmin):
     list_display = ["id", "created_at", "kind", "channel", "provider", "recipient_name",
                     "masked_address", "status", "attempts", "provider_message_id", "sent_at"]
     list_filter = ["status", "channel", "kind", "provider", "urgent", "created_at"]
@@ -109,16 +109,8 @@ class DeliveryAdmin(admin.ModelAdmin):
     def masked_address(self, obj):
         return mask(obj.to_address)
 
-    def changelist_view(self, request, extra_context=None):
-        audit.record("notify.delivery_log.viewed", "notify.delivery", "",
-                     query=request.GET.urlencode()[:500])
-        return super().changelist_view(request, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        delivery = Delivery.objects.filter(pk=object_id).first()
-        audit.record("notify.delivery.viewed", "notify.delivery", object_id,
-                     patient_id=delivery.patient_id if delivery else None)
-        return super().change_view(request, object_id, form_url, extra_context)
+    def patient_of(self, obj) -> int | None:
+        return obj.patient_id  # the log names patients and their messages: a PHI read
 
     @admin.action(description="Send the selected messages again")
     def resend_selected(self, request, queryset):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Sequence
 
 from ..identifiers import FILLER_ORDER_SYSTEM, accession_system, identifier
 from .common import instant, meta, reference, resource
@@ -89,10 +90,11 @@ def diagnostic_report(
     issued=None,
     based_on: str | None = None,
     interpreter: str | None = None,
-    imaging_study: dict | None = None,
+    imaging_studies: Sequence[dict] = (),
 ) -> dict:
     """`order` has OrderData's attributes, `version` ReportData's (stored or not);
-    `imaging_study` is a ready Reference (by id once studies are served, else by UID)."""
+    `imaging_studies` are ready References (`ImagingStudy/<id>` for stored studies, or
+    logical ones by Study Instance UID)."""
     text = version.text or ""
     return resource(
         "DiagnosticReport",
@@ -107,15 +109,15 @@ def diagnostic_report(
         effectiveDateTime=instant(order.scheduled_at),
         issued=instant(issued),
         resultsInterpreter=[reference(interpreter)] if interpreter else None,
-        imagingStudy=[imaging_study] if imaging_study else None,
+        imagingStudy=list(imaging_studies) or None,
         conclusion=conclusion(text) if text else None,
         presentedForm=presented_forms(version, issued),
     )
 
 
 def study_reference_by_uid(study_instance_uid: str) -> dict | None:
-    """A logical reference to the study by its DICOM Study Instance UID, until ImagingStudy
-    resources are served (then: `ImagingStudy/<id>`)."""
+    """A logical reference to a study by its DICOM Study Instance UID, for a study not
+    stored here (yet): in $convert bundles, or named by the RIS before its images arrive."""
     if not study_instance_uid:
         return None
     return {

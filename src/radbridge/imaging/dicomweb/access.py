@@ -1,10 +1,15 @@
-"""Who may see what over DICOMweb, and the audit of what they read."""
+"""Who may see what over DICOMweb, and the audit of what they read.
+
+Every answer that shows images or their headers is a PHI read: it is audited through core's
+`record_read` / `record_reads` (actions `read.dicomweb.*`, with the patient), so it appears
+in "who has seen this patient's records" and in the patient's own access log, like a report
+opened in the portal or read over FHIR.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-from collections import defaultdict
 
 from django.http import Http404, HttpResponse
 
@@ -75,15 +80,11 @@ def instance_or_404(series: Series, instance_uid: str) -> Instance:
 
 
 def record_read(what: str, study: Study, **detail) -> None:
-    audit.record(f"imaging.dicomweb.{what}", "study", study.id, patient_id=study.patient_id,
-                 study_instance_uid=study.study_instance_uid, **detail)
+    audit.record_read(f"dicomweb.{what}", "study", study.id, patient_id=study.patient_id,
+                      study_instance_uid=study.study_instance_uid, **detail)
 
 
 def record_search(level: str, studies: list[Study]) -> None:
-    """One audit entry per patient whose studies a search returned."""
-    by_patient = defaultdict(list)
-    for study in studies:
-        by_patient[study.patient_id].append(study.id)
-    for patient_id, ids in by_patient.items():
-        audit.record("imaging.dicomweb.search", "study", ids[0], patient_id=patient_id,
-                     level=level, study_ids=ids)
+    """One audit entry per study a search returned (one INSERT for all)."""
+    audit.record_reads("dicomweb.search", "study", [(s.id, s.patient_id) for s in studies],
+                       level=level)
