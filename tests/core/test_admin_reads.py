@@ -43,3 +43,26 @@ def test_a_record_that_does_not_exist_writes_no_read(client, admin_user):
     sign_in(client, admin_user)
     client.get("/admin/clinical/patient/999999/change/")
     assert not AuditEntry.objects.filter(action__startswith="read.").exists()
+
+
+def test_the_clinical_record_is_read_only_in_the_admin(client, admin_user):
+    patient = make_patient()
+    sign_in(client, admin_user)
+    url = f"/admin/clinical/patient/{patient.pk}/change/"
+    client.post(url, {"family_name": "Edited"})
+    patient.refresh_from_db()
+    assert patient.family_name != "Edited"
+    assert client.get("/admin/clinical/patient/add/").status_code == 403
+    assert client.get(f"/admin/clinical/patient/{patient.pk}/delete/").status_code == 403
+
+
+def test_opening_a_journal_entry_in_the_admin_is_audited(client, admin_user):
+    from radbridge.hl7.ingest import Received, ingest_batch
+    from tests.hl7.helpers import orm
+
+    [outcome] = ingest_batch([Received(raw=orm("ADM1", "ACC-ADM").encode(), channel="file",
+                                       peer="test")])
+    sign_in(client, admin_user)
+    assert client.get(f"/admin/hl7/inboundmessage/{outcome.journal_id}/change/").status_code == 200
+    assert AuditEntry.objects.filter(action="read.inboundmessage",
+                                     object_id=str(outcome.journal_id)).exists()

@@ -1,11 +1,16 @@
+"""Admin screens of the HL7 journal and the outbound queue. Journal entries hold whole
+messages (PHI): showing them is audited like any other PHI read."""
+
 from django.contrib import admin, messages
+
+from radbridge.core.admin import PHIReadsAdmin
 
 from . import journal
 from .models import InboundMessage, OutboundMessage
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(PHIReadsAdmin):
     list_display = [
         "id",
         "received_at",
@@ -22,6 +27,9 @@ class InboundMessageAdmin(admin.ModelAdmin):
     search_fields = ["control_id", "sender_key", "error"]
     readonly_fields = [f.name for f in InboundMessage._meta.fields]
     actions = ["replay_selected"]
+
+    def patient_of(self, obj) -> int | None:
+        return None  # the patient is inside the raw message; the read names the entry
 
     @admin.action(description="Replay selected failed messages")
     def replay_selected(self, request, queryset):
