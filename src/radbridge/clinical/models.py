@@ -144,6 +144,9 @@ class Order(TimeStampedModel):
             models.Index(fields=["patient", "-created_at"]),
             # FHIR: DiagnosticReport?patient=..&date=.. (the exam time is the report's date)
             models.Index(fields=["patient", "scheduled_at"], name="order_patient_scheduled"),
+            # Staff dashboard: studies of a date range (exam date, or arrival when unscheduled)
+            models.Index(fields=["scheduled_at"], name="order_scheduled"),
+            models.Index(fields=["created_at"], name="order_created"),
         ]
 
     def __str__(self) -> str:

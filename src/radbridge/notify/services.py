@@ -50,9 +50,17 @@ def resend(delivery: Delivery) -> Delivery:
 
 def delivery_rates(days: int = 7) -> list[dict]:
     """Per channel over the last days: how many planned, delivered, sent, failed, dead."""
-    since = timezone.now() - timedelta(days=days)
+    return delivery_rates_between(timezone.now() - timedelta(days=days), None)
+
+
+def delivery_rates_between(since, until) -> list[dict]:
+    """Per channel, for messages planned from `since` until `until` (None: now); the rate is
+    the share of attempted messages (not suppressed) the provider accepted or delivered."""
+    planned = Delivery.objects.filter(created_at__gte=since)
+    if until is not None:
+        planned = planned.filter(created_at__lt=until)
     rows = (
-        Delivery.objects.filter(created_at__gte=since)
+        planned
         .values("channel")
         .annotate(
             total=Count("id"),

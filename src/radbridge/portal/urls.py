@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, audit, auth, grants, records, sharing, signup, users
+from .views import account, audit, auth, dashboard, grants, records, sharing, signup, users
 
 app_name = "portal"
 urlpatterns = [
@@ -51,4 +51,6 @@ urlpatterns = [
     path("users/<int:user_id>/<slug:action>/", users.user_action, name="user_action"),
     path("clinics/<int:clinic_id>/policy/", users.clinic_policy, name="clinic_policy"),
     path("audit/", audit.audit_log, name="audit"),
+    # Centre staff and administrators: figures, interfaces, templates, sites, settings
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
 ]
