@@ -48,6 +48,24 @@ def open_share(client, world):
                             "birth_date": world["patient"].birth_date.isoformat()})
 
 
+def journal_of(world) -> int:
+    """A journal entry about the world's patient (PID-3 is their identifier)."""
+    from radbridge.hl7.ingest import Received, ingest_batch
+    from tests.hl7.helpers import message, msh, pid
+
+    identifier = world["patient"].identifiers.get()
+    text = message(msh("ADT^A08", "PHI1"), "EVN|A08",
+                   pid(identifier.value, authority=identifier.assigning_authority))
+    return ingest_batch([Received(text.encode(), "mllp", "test")])[0].journal_id
+
+
+def mismatch(client, world):
+    from radbridge.imaging.models import Study
+
+    Study.objects.create(study_instance_uid="1.2.3.9", patient=world["patient"],
+                         reconciliation="mismatch")
+
+
 CASES = {
     "portal:studies": ("staff", lambda w: "/studies/", None),
     "portal:my_studies": ("patient_user", lambda w: "/my/studies/", None),
@@ -58,7 +76,10 @@ CASES = {
     "portal:audit": ("admin", lambda w: f"/audit/?patient={w['patient'].pk}", None),
     "portal:patient_viewers": ("admin", lambda w: f"/patients/{w['patient'].pk}/viewers/", None),
     "portal:my_access_log": ("patient_user", lambda w: "/my/access-log/", None),
+    "portal:journal_entry": ("admin", lambda w: f"/interfaces/journal/{journal_of(w)}/", None),
+    "portal:reconciliation": ("admin", lambda w: "/interfaces/reconciliation/", mismatch),
 }
+
 
 
 def test_every_phi_view_has_an_audit_case():

@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from .views import account, audit, auth, dashboard, grants, records, sharing, signup, users
+from .views import (
+    account,
+    audit,
+    auth,
+    dashboard,
+    grants,
+    interfaces,
+    reconcile,
+    records,
+    sharing,
+    signup,
+    users,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -53,4 +65,14 @@ urlpatterns = [
     path("audit/", audit.audit_log, name="audit"),
     # Centre staff and administrators: figures, interfaces, templates, sites, settings
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("interfaces/", interfaces.system_health, name="health"),
+    path("interfaces/journal/", interfaces.journal_list, name="journal"),
+    path("interfaces/journal/<int:message_id>/", interfaces.journal_entry, name="journal_entry"),
+    path("interfaces/journal/<int:message_id>/replay/", interfaces.journal_replay,
+         name="journal_replay"),
+    path("interfaces/outbound/", interfaces.outbound_queue, name="outbound"),
+    path("interfaces/outbound/<int:message_id>/retry/", interfaces.outbound_retry,
+         name="outbound_retry"),
+    path("interfaces/reconciliation/", reconcile.reconciliation, name="reconciliation"),
+    path("interfaces/reconciliation/decide/", reconcile.reconcile, name="reconcile"),
 ]
