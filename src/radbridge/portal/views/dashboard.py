@@ -50,7 +50,11 @@ def series_by_day(counts: dict[str, dict[date, int]], days: list[date]) -> list[
 
 @roles_only(*STAFF_AND_ADMIN)
 def dashboard(request):
-    form = DateRangeForm(request.GET)
+    asked = request.GET.copy()  # the fields show the range shown, chosen or default
+    today = timezone.localdate()
+    asked.setdefault("last_day", today.isoformat())
+    asked.setdefault("first_day", (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat())
+    form = DateRangeForm(asked)
     if not form.is_valid():
         return render(request, "portal/ops/dashboard.html", {"form": form}, status=400)
     period = form.cleaned_data["period"]
