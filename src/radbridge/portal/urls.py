@@ -13,6 +13,7 @@ from .views import (
     records,
     sharing,
     signup,
+    sites,
     users,
 )
 
@@ -75,4 +76,7 @@ urlpatterns = [
          name="outbound_retry"),
     path("interfaces/reconciliation/", reconcile.reconciliation, name="reconciliation"),
     path("interfaces/reconciliation/decide/", reconcile.reconcile, name="reconcile"),
+    path("sites/", sites.sites, name="sites"),
+    path("sites/<int:site_id>/", sites.site_rename, name="site_rename"),
+    path("sites/rooms/", sites.place_room, name="place_room"),
 ]

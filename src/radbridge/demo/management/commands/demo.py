@@ -17,7 +17,8 @@ from radbridge.hl7.client import MLLPClient, MLLPClientError
 from radbridge.hl7.wire import parse_ack
 from radbridge.imaging.scu import SendError, send
 
-from ...centre import demo_messages
+from ...centre import EARLY_STATUS_FOR, demo_messages
+from ...configuration import configure_sites
 from ...images import write_demo_studies
 from ...logins import create_demo_logins, describe, give_demo_key, new_totp_key
 
@@ -49,6 +50,8 @@ class Command(ServeCommand):
         asyncio.get_running_loop().run_in_executor(None, self.feed)
 
     def feed(self):
+        with acting_as(Actor(name="cli:demo", role="cli")):
+            configure_sites()
         self.feed_hl7()
         self.feed_images()
         key_hex, key_base32 = new_totp_key()
@@ -58,9 +61,12 @@ class Command(ServeCommand):
         base = f"http://{self.local_address()}:{settings.HTTP_PORT}"
         self.stdout.write(
             f"{describe(logins, key_base32, base + '/')}\n"
-            f"  Admin and interface monitor: {base}/admin/  login: admin / {self.login} "
-            "(same second step)\n"
-            f"  Reconciliation: {base}/admin/imaging/study/reconciliation/\n"
+            f"  Dashboard (staff, centre-admin): {base}/dashboard/\n"
+            f"  Interface monitor (centre-admin): {base}/interfaces/  "
+            f"{len(EARLY_STATUS_FOR)} failed HL7 messages wait for a replay: "
+            f"{base}/interfaces/journal/?status=failed\n"
+            f"  Reconciliation: {base}/interfaces/reconciliation/\n"
+            f"  Django admin: {base}/admin/  login: admin / {self.login} (same second step)\n"
             f"  DICOMweb: {base}/dicomweb/studies\n"
             f"  Send your own DICOM: radbridge dicom send --port {settings.DICOM_PORT} FILES\n"
             f"  Send your own HL7: radbridge hl7 send --port {settings.MLLP_PORT} FILE.hl7\n"
