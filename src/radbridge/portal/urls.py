@@ -6,6 +6,7 @@ from .views import (
     account,
     audit,
     auth,
+    configuration,
     dashboard,
     grants,
     interfaces,
@@ -15,6 +16,7 @@ from .views import (
     signup,
     sites,
     users,
+    wording,
 )
 
 app_name = "portal"
@@ -79,4 +81,11 @@ urlpatterns = [
     path("sites/", sites.sites, name="sites"),
     path("sites/<int:site_id>/", sites.site_rename, name="site_rename"),
     path("sites/rooms/", sites.place_room, name="place_room"),
+    path("settings/", configuration.settings_page, name="settings"),
+    path("templates/", wording.template_list, name="templates"),
+    path("templates/new/", wording.template_new, name="template_new"),
+    path("templates/new/preview/", wording.template_preview, name="template_new_preview"),
+    path("templates/<int:template_id>/", wording.template_edit, name="template"),
+    path("templates/<int:template_id>/preview/", wording.template_preview,
+         name="template_preview"),
 ]
