@@ -14,11 +14,13 @@ def test_admin_sees_settings_and_never_a_secret(client, settings, monkeypatch):
     settings.NOTIFY_TWILIO_AUTH_TOKEN = "s3cr3t-token-value"
     monkeypatch.setenv("RADBRIDGE_TWILIO_AUTH_TOKEN", "s3cr3t-token-value")
     monkeypatch.setenv("RADBRIDGE_MLLP_PORT", "2575")
+    monkeypatch.setenv("RADBRIDGE_EMAIL_URL", "smtp://mailer:hunter2@smtp.example:587")
     sign_in(client, make_centre_admin())
     page = client.get("/settings/").content.decode()
     assert "MLLP_PORT" in page and "RADBRIDGE_MLLP_PORT" in page
     assert "NOTIFY_TWILIO_AUTH_TOKEN" in page and "(set)" in page
     assert "s3cr3t-token-value" not in page
+    assert "hunter2" not in page and "mailer:****@smtp.example:587" in page
 
 
 def test_database_password_is_hidden():

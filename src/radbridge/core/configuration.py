@@ -27,20 +27,23 @@ def is_secret(name: str) -> bool:
 
 
 def without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:****@{host}" + (f":{parts.port}" if parts.port else "")
+    """The URL with its password replaced by ****; anything unparseable is hidden whole."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return HIDDEN
+    netloc = f"{parts.username}:****@{parts.hostname or ''}{port}"
     return urlunsplit(parts._replace(netloc=netloc))
 
 
 def shown(name: str, value: object) -> str:
     if is_secret(name):
         return HIDDEN if value else "not set"
-    if name == "DATABASE_URL":
-        return without_password(str(value))
-    return str(value)
+    text = str(value)
+    return without_password(text) if "://" in text else text  # DATABASE_URL, EMAIL_URL
 
 
 def running_settings() -> list[Setting]:
