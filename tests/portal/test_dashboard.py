@@ -122,3 +122,19 @@ def test_chart_labels_are_escaped():
 def test_line_chart_skips_days_without_values():
     svg = lines("t", ["d1", "d2", "d3"], [Series("s", [1.0, None, 2.0])])
     assert svg.count("<circle") == 2
+
+
+def test_dashboard_queries_do_not_grow_with_the_centre(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(client, make_centre_admin())
+    client.get("/dashboard/")  # a first request loads the session
+    counts = []
+    for _ in range(2):
+        for _ in range(10):
+            make_order(location=make_location(make_site()), report_text="ok")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/dashboard/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -199,3 +199,18 @@ def test_physicians_cannot_reconcile(client):
 
 def test_unknown_journal_entry_is_404(admin_client):
     assert admin_client.get("/interfaces/journal/999999/").status_code == 404
+
+
+def test_journal_page_queries_do_not_grow_with_the_journal(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin_client.get("/interfaces/journal/")  # a first request loads the session
+    counts = []
+    for round_number in range(2):
+        for number in range(10):
+            receive(orm(f"Q{round_number}-{number}", f"ACCQ{round_number}{number}"))
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get("/interfaces/journal/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
