@@ -8,6 +8,7 @@ and <desc> for screen readers; pages show the same figures in a table next to it
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from html import escape
 
@@ -25,14 +26,19 @@ class Series:
 
 
 def nice_ceiling(value: float) -> float:
-    """The axis top: the next 1, 2, 2.5 or 5 times a power of ten at or above `value`."""
+    """The next 1, 2 or 5 times a power of ten at or above `value`."""
     if value <= 0:
         return 1.0
-    power = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1.0
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if value <= step * power * (1 + 1e-9):
             return step * power
     return 10 * power
+
+
+def axis_top(value: float) -> float:
+    """A top whose four gridline steps are round numbers (0, 2, 4, 6, 8 rather than 1.25s)."""
+    return 4 * nice_ceiling(value / 4)
 
 
 def number(value: float) -> str:
@@ -50,9 +56,9 @@ def frame(title: str, description: str, body: list[str], legend: list[Series]) -
     for position, series in enumerate(legend):
         colour = PALETTE[position % len(PALETTE)]
         parts.append(f'<rect x="{x}" y="{HEIGHT - 14}" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="{HEIGHT - 5}" font-size="11">'
+        parts.append(f'<text x="{x + 14}" y="{HEIGHT - 5}" font-size="13">'
                      f"{escape(series.name)}</text>")
-        x += 24 + 7 * len(series.name)
+        x += 26 + 8 * len(series.name)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -66,14 +72,14 @@ def axes(categories: list[str], top: float, unit: str) -> list[str]:
         y = TOP + plot_height - plot_height * tick / 4
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
                      'stroke="#ddd"/>')
-        parts.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">'
+        parts.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" font-size="12" text-anchor="end">'
                      f"{number(value)}{escape(unit)}</text>")
-    step = max(1, len(categories) // 10)  # at most ~10 labels, so they never overlap
+    step = max(1, -(-len(categories) // 8))  # at most 8 labels, so they never overlap
     slot = (WIDTH - LEFT - RIGHT) / max(1, len(categories))
     for index, category in enumerate(categories):
         if index % step == 0:
             x = LEFT + slot * (index + 0.5)
-            parts.append(f'<text x="{x:.1f}" y="{TOP + plot_height + 14}" font-size="10" '
+            parts.append(f'<text x="{x:.1f}" y="{TOP + plot_height + 14}" font-size="12" '
                          f'text-anchor="middle">{escape(category)}</text>')
     return parts
 
@@ -81,7 +87,7 @@ def axes(categories: list[str], top: float, unit: str) -> list[str]:
 def stacked_bars(title: str, categories: list[str], series: list[Series], unit: str = "") -> str:
     """One bar per category, stacked by series (e.g. studies per day, by modality)."""
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(categories))]
-    top = nice_ceiling(max(totals, default=0))
+    top = axis_top(max([4, *totals]))  # counts: whole-number gridlines
     plot_height = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / max(1, len(categories))
     body = axes(categories, top, unit)
@@ -107,7 +113,7 @@ def stacked_bars(title: str, categories: list[str], series: list[Series], unit: 
 def lines(title: str, categories: list[str], series: list[Series], unit: str = "") -> str:
     """One line per series over the categories (e.g. median turnaround per day)."""
     values = [v for s in series for v in s.values if v is not None]
-    top = nice_ceiling(max(values, default=0))
+    top = axis_top(max(values, default=0))
     plot_height = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / max(1, len(categories))
     body = axes(categories, top, unit)

@@ -85,6 +85,28 @@ class Spread:
     median: float | None
     p90: float | None
 
+    @property
+    def median_text(self) -> str:
+        return human_duration(self.median)
+
+    @property
+    def p90_text(self) -> str:
+        return human_duration(self.p90)
+
+
+def human_duration(minutes: float | None) -> str:
+    """45 s, 12 min, 3 h 05 min, 2 d 4 h: a duration as people say it."""
+    if minutes is None:
+        return "—"
+    seconds = round(minutes * 60)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
 
 def spread(name: str, values: list[float]) -> Spread:
     if not values:

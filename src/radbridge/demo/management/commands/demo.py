@@ -52,8 +52,15 @@ class Command(ServeCommand):
     def feed(self):
         with acting_as(Actor(name="cli:demo", role="cli")):
             configure_sites()
-        self.feed_hl7()
+        # As in a centre: the RIS's orders, then the modalities' images, then the reports.
+        messages = demo_messages()
+        ordering = [text for text in messages if not is_report(text)]
+        codes = self.feed_hl7(ordering)
         self.feed_images()
+        codes = self.feed_hl7([text for text in messages if is_report(text)], codes)
+        self.stdout.write(
+            f"\nDemo centre loaded over MLLP: {len(messages)} messages ({codes}).\n")
+        self.stdout.flush()
         key_hex, key_base32 = new_totp_key()
         with acting_as(Actor(name="cli:demo", role="cli")):
             logins = create_demo_logins(key_hex)
@@ -99,9 +106,9 @@ class Command(ServeCommand):
             codes[code] = codes.get(code, 0) + 1
         self.stdout.write(f"Demo images sent over DICOM: {count} instances ({codes}).\n")
 
-    def feed_hl7(self):
-        messages = demo_messages()
-        codes = {}
+    def feed_hl7(self, messages: list[str], codes: dict | None = None) -> dict:
+        """Send messages over MLLP; returns the count of each ACK code, added to `codes`."""
+        codes = dict(codes or {})
         client = MLLPClient(self.local_address(), settings.MLLP_PORT, timeout=30)
         deadline = time.monotonic() + 30
         while True:  # the listener may still be starting
@@ -111,11 +118,14 @@ class Command(ServeCommand):
             except MLLPClientError as error:
                 if time.monotonic() > deadline:
                     self.stderr.write(f"demo data not loaded: {error}")
-                    return
+                    return codes
                 time.sleep(0.2)
         with client:
             for text in messages:
                 code = parse_ack(client.send(text.encode("utf-8")).decode("utf-8"))[0]
                 codes[code] = codes.get(code, 0) + 1
-        self.stdout.write(f"\nDemo centre loaded over MLLP: {len(messages)} messages ({codes}).\n")
-        self.stdout.flush()
+        return codes
+
+
+def is_report(text: str) -> bool:
+    return "|ORU^R01|" in text.split("\r", 1)[0]
