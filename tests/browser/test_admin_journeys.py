@@ -58,6 +58,8 @@ def test_admin_finds_a_failed_message_and_replays_it(page):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Interfaces").click()
     expect(page.locator("#roles")).to_contain_text("worker")
     expect(page.locator("#database")).to_have_text("reachable")
+    page.get_by_role("button", name="Check again").click()
+    expect(page.locator("#health #checked-at")).to_have_count(1)
     page.screens.shot("health")
 
     page.get_by_role("link", name="HL7 journal").click()
@@ -79,3 +81,20 @@ def test_admin_finds_a_failed_message_and_replays_it(page):
     expect(page.get_by_role("button", name="Replay this message")).to_have_count(0)
     page.screens.shot("replayed")
     assert Order.objects.get(accession_number="ACC77").status == "arrived"
+
+
+def test_admin_writes_a_template_and_sees_it_live(page):
+    admin = make_centre_admin(username="chief", password=PASSWORD)
+    TOTPDevice.objects.create(user=admin, name="app", key=KEY, confirmed=True)
+    sign_in_with_code(page, "chief")
+    page.goto("/templates/new/?kind=images_ready&channel=sms")
+    page.get_by_label("Language").fill("nl")
+    page.get_by_label("Text").fill("Hallo {{ first_name }}, uw beelden zijn klaar.")
+    expect(page.locator("#preview-body")).to_have_text("Hallo Jane, uw beelden zijn klaar.")
+    page.get_by_label("Text").fill("Hallo {% if %}")
+    expect(page.locator("#preview-problem")).to_contain_text("template syntax error")
+    page.screens.shot("preview-problem")
+    page.get_by_label("Text").fill("Hallo {{ first_name }}, uw beelden zijn klaar.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Template saved")).to_be_visible()
+    page.screens.shot("saved")

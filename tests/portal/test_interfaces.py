@@ -214,3 +214,8 @@ def test_journal_page_queries_do_not_grow_with_the_journal(admin_client):
             assert admin_client.get("/interfaces/journal/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_health_check_again_answers_htmx_with_the_panel_only(admin_client):
+    page = admin_client.get("/interfaces/", headers={"HX-Request": "true"}).content.decode()
+    assert "Checked at" in page and "<html" not in page
