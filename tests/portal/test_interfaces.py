@@ -219,3 +219,21 @@ def test_journal_page_queries_do_not_grow_with_the_journal(admin_client):
 def test_health_check_again_answers_htmx_with_the_panel_only(admin_client):
     page = admin_client.get("/interfaces/", headers={"HX-Request": "true"}).content.decode()
     assert "Checked at" in page and "<html" not in page
+
+
+def test_health_shows_how_long_an_event_has_waited(admin_client):
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from radbridge.core import outbox
+    from radbridge.core.health import outbox_lag
+    from radbridge.core.models import OutboxEvent
+
+    with transaction.atomic():
+        event = outbox.emit("order.placed", "order", 1)
+    OutboxEvent.objects.filter(pk=event.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5))
+    lags = {lag.consumer: lag.lag_seconds for lag in outbox_lag()}
+    assert lags["hl7-outbound-orders"] >= 300
+    assert "hl7-outbound-orders" in admin_client.get("/interfaces/").content.decode()
