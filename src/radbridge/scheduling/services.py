@@ -79,6 +79,10 @@ def announce_booking(topic: str, appointment: Appointment, trigger: str, fields:
         status=appointment.status,
         fields=fields,
         siu_trigger=trigger,
+        # What the SIU for this trigger must say, even if the appointment changes again.
+        duration_minutes=appointment.duration_minutes,
+        reason=appointment.reason,
+        location_id=appointment.location_id,
     )
 
 
