@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, audit, auth, grants, records, sharing, signup, users
+from .views import account, audit, auth, grants, records, scheduling, sharing, signup, users
 
 app_name = "portal"
 urlpatterns = [
@@ -30,6 +30,13 @@ urlpatterns = [
     path("my/consent/", grants.consents, name="consents"),
     path("my/family/", grants.proxies, name="proxies"),
     path("my/access-log/", audit.my_access_log, name="my_access_log"),
+    path("book/", scheduling.book_start, name="book"),
+    path("book/slots/", scheduling.book_slots, name="book_slots"),
+    path("book/confirm/", scheduling.book_confirm, name="book_confirm"),
+    path("my/appointments/", scheduling.my_appointments, name="my_appointments"),
+    path("my/appointments/<int:appointment_id>/", scheduling.appointment, name="appointment"),
+    path("my/appointments/<int:appointment_id>/cancel/", scheduling.cancel_appointment,
+         name="appointment_cancel"),
     # Share-code recipients
     path("share/", sharing.share_open, name="share_open"),
     path("share/<int:share_id>/", sharing.share_view, name="share_view"),
