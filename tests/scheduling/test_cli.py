@@ -59,3 +59,12 @@ def test_bad_input_is_refused_with_a_clear_message(args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
     assert Schedule.objects.count() == 1
+
+
+def test_demo_schedules_are_seeded_once():
+    from radbridge.scheduling.demo import seed_schedules
+
+    seed_schedules()
+    seed_schedules()
+    assert sorted(Schedule.objects.values_list("code", flat=True)) == ["ct1", "mr1"]
+    assert Schedule.objects.get(code="ct1").templates.count() == 10
