@@ -24,7 +24,7 @@ from tests.personas import (
 
 pytestmark = pytest.mark.django_db
 
-TRICKY = "Findings: 3|4 mm nodule ^ left & right ~ stable \\ unchanged.\nIMPRESSION: Benign."
+TRICKY = "Findings: 3|4 mm nodule ^ left & right ~ stable \\ unchanged.\n\nIMPRESSION: Benign."
 
 
 def add_version(order, number, status, text):
@@ -86,7 +86,9 @@ def test_physician_exports_the_report_as_oru_that_parses_back(client, order, phy
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/hl7-v2")
     assert f"report-{order.accession_number}-v2.hl7" in response["Content-Disposition"]
-    message = parse_message(response.content.decode("utf-8"))
+    raw = response.content.decode("utf-8")
+    assert "3\\F\\4 mm" in raw and "\\.br\\\\.br\\IMPRESSION" in raw  # escaped on the wire
+    message = parse_message(raw)
     assert message.message_type.startswith("ORU^R01")
     (command,) = oru.extract(message)
     assert command.order.accession_number == order.accession_number
@@ -96,7 +98,7 @@ def test_physician_exports_the_report_as_oru_that_parses_back(client, order, phy
     assert command.report.radiologist.family_name == version.radiologist.family_name
     obr = message.segment("OBR")
     assert obr.value(18) == order.accession_number and obr.value(25) == "C"
-    assert [s.value(11) for s in message.segments if s.name == "OBX"] == ["C", "C"]
+    assert [(s.value(2), s.value(11)) for s in message.segments_named("OBX")] == [("FT", "C")]
 
 
 def test_earlier_version_exports_on_request(client, order, physician):

@@ -148,14 +148,15 @@ def numbered(name: str, fields: dict[int, object]) -> list:
 
 def report_message(order: Order, version: ReportVersion, control_id: str) -> str:
     """ORU^R01 of one report version, for a physician to import into their EHR: the exam in
-    OBR (accession in OBR-18, radiologist in OBR-32, status in OBR-25) and the text as one
-    TX OBX per line, so any EHR shows it; every value is escaped by the builder."""
+    OBR (accession in OBR-18, radiologist in OBR-32, status in OBR-25) and the text in one FT
+    (formatted text) OBX, its line breaks written as \\.br\\ so blank lines between sections
+    survive; every value is escaped by the builder."""
     status = RESULT_STATUS_CODES.get(version.status, "F")
     placer = order.placer_order_number or order.accession_number
     radiologist = version.radiologist
     header = msh(["ORU", "R01", "ORU_R01"], control_id)
     header[3] = ""  # MSH-5: the receiving application is the physician's EHR, unknown here
-    lines = version.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = version.text.replace("\r\n", "\n").replace("\r", "\n")
     return build_message([
         header,
         pid(order.patient),
@@ -174,7 +175,5 @@ def report_message(order: Order, version: ReportVersion, control_id: str) -> str
             32: [[radiologist.identifier, radiologist.family_name, radiologist.given_name]]
             if radiologist else "",
         }),
-        *[numbered("OBX", {1: str(number), 2: "TX", 3: ["", "Report"], 4: "1", 5: line,
-                           11: status})
-          for number, line in enumerate(lines, start=1)],
+        numbered("OBX", {1: "1", 2: "FT", 3: ["", "Report"], 4: "1", 5: text, 11: status}),
     ])
