@@ -14,6 +14,8 @@ from radbridge.core.models import OutboxEvent
 from radbridge.hl7.outbound import send_due
 from radbridge.hl7.wire import parse_message
 from radbridge.portal import order_forms
+from tests.fhir.conftest import Api, token_for
+from tests.fhir.test_writes import order_body
 from tests.hl7.ris import FakeRIS
 from tests.personas import (
     make_centre_admin,
@@ -219,3 +221,15 @@ def test_order_placed_online_reaches_the_ris_as_orm_o01(client, settings, physic
     assert (obr.value(4, 1), obr.value(18), obr.value(27, 6)) == ("CTHEAD", order.accession_number,
                                                                  "S")
     assert sent.segment("PID").value(3) == patient.identifiers.get().value
+
+
+def test_fhir_service_request_follows_the_same_orderable_patients(client, physician):
+    referred = make_order(practitioner=physician.profile.practitioner).patient
+    stranger = make_patient()
+    api = Api(client, token_for(physician, "user/*.*"))
+    status, outcome, _ = api.post("ServiceRequest", order_body(stranger.pk))
+    assert status == 422 and outcome["issue"][0]["expression"] == ["ServiceRequest.subject"]
+    status, created, _ = api.post("ServiceRequest", order_body(referred.pk))
+    assert status == 201, created
+    order = Order.objects.get(pk=created["id"])
+    assert order.ordering_practitioner == physician.profile.practitioner
