@@ -19,6 +19,7 @@ from tests.fhir.test_writes import order_body
 from tests.hl7.ris import FakeRIS
 from tests.personas import (
     make_centre_admin,
+    make_location,
     make_order,
     make_patient,
     make_patient_user,
@@ -155,9 +156,10 @@ def test_uploaded_orm_places_the_order_in_the_physicians_name(client, physician,
 
 @pytest.mark.parametrize("content, expected", [
     (b"", "The file is empty"),
-    (b"\x00\xff\xfe garbage \x89PNG", "not a readable HL7 message"),
+    (b"\x00\xff\xfe garbage \x89PNG", "The file is not text"),
+    (b"\xff\xfe garbage \x89PNG", "not a readable HL7 message"),
     (b"PID|1||X", "must start with an MSH segment"),
-    (None, "ORU^R01 (MSH-9): upload an order message"),
+    (None, "The message type (MSH-9) is ORU^R01: upload an order message"),
     ("cancel", "ORC-1 (order control) is not NW"),
     ("stranger", "is not known here or not one you may order for"),
     ("taken", "is already used by another order"),
@@ -233,3 +235,30 @@ def test_fhir_service_request_follows_the_same_orderable_patients(client, physic
     assert status == 201, created
     order = Order.objects.get(pk=created["id"])
     assert order.ordering_practitioner == physician.profile.practitioner
+
+
+def test_finding_a_patient_narrows_the_list_and_the_site_goes_with_the_order(client):
+    admin = make_centre_admin()
+    wanted, other = make_patient(), make_patient()
+    site = make_location()
+    sign_in(client, admin)
+    page = client.get("/orders/new/", {"find": wanted.identifiers.get().value}).content.decode()
+    assert wanted.display_name in page and other.display_name not in page
+    assert "No patient you may order for matches" in client.get(
+        "/orders/new/", {"find": "nobody-like-this"}).content.decode()
+    client.post("/orders/new/", form(wanted, priority="routine", location=site.pk))
+    order = Order.objects.get(patient=wanted)
+    assert order.location == site and order.ordering_practitioner is None
+
+
+def test_my_orders_page_costs_the_same_queries_for_many_orders(client, physician,
+                                                              django_assert_max_num_queries):
+    sign_in(client, physician)
+    for _ in range(3):
+        make_order(practitioner=physician.profile.practitioner)
+    with django_assert_max_num_queries(20) as few:
+        client.get("/orders/rows/")
+    for _ in range(20):
+        make_order(practitioner=physician.profile.practitioner)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/orders/rows/")

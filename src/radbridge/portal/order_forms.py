@@ -9,15 +9,17 @@ files are kept with the order.
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 
 from radbridge.accounts.permissions import orderable_patients
 from radbridge.clinical.choices import Priority
-from radbridge.clinical.models import Patient
+from radbridge.clinical.models import Location, Patient
 
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ORM_BYTES = 1024 * 1024
+PATIENT_CHOICES = 50  # patients listed at once; "Find a patient" narrows a longer list
 ATTACHMENT_TYPES = (  # (first bytes, MIME type, what people call it)
     (b"%PDF-", "application/pdf", "PDF"),
     (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
@@ -43,6 +45,17 @@ class PatientChoice(forms.ModelChoiceField):
     def label_from_instance(self, patient: Patient) -> str:
         born = patient.birth_date.strftime("%d %b %Y") if patient.birth_date else "birth date ?"
         return f"{patient.display_name} (born {born})"
+
+
+def matching(patients, find: str):
+    """Patients whose name contains `find`, or who have it as an identifier."""
+    find = find.strip()[:100]
+    if not find:
+        return patients
+    return patients.filter(
+        Q(family_name__icontains=find) | Q(given_name__icontains=find)
+        | Q(pk__in=Patient.objects.filter(identifiers__value__iexact=find).values("pk"))
+    )
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -88,6 +101,9 @@ class OrderForm(forms.Form):
         label="Priority", choices=Priority.choices, initial=Priority.ROUTINE,
         help_text="STAT: the radiologist reads it first and you are told the moment the "
                   "report is signed.")
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.order_by("name", "code"), required=False,
+        label="Imaging site (optional)", empty_label="Any site: the centre chooses")
     indication = forms.CharField(
         label="Clinical indication", max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -97,10 +113,15 @@ class OrderForm(forms.Form):
         help_text=f"Up to {MAX_ATTACHMENTS} PDF, PNG or JPEG files, "
                   f"{filesizeformat(MAX_ATTACHMENT_BYTES)} each.")
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, find: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = orderable_patients(user).order_by(
-            "family_name", "given_name", "pk")
+        patients = orderable_patients(user).order_by("family_name", "given_name", "pk")
+        if self.is_bound:  # check the one chosen; show it alone if the form comes back
+            chosen = str(self.data.get("patient", ""))
+            patients = patients.filter(pk=int(chosen)) if chosen.isdigit() else patients.none()
+        else:
+            patients = matching(patients, find)[:PATIENT_CHOICES]
+        self.fields["patient"].queryset = patients
 
     def clean_indication(self):
         text = self.cleaned_data["indication"].strip()

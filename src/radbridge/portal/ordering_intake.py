@@ -69,6 +69,8 @@ def place_from_form(user, cleaned: dict) -> Order:
         procedure_text=name, procedure_coding_system=PROCEDURE_CODING_SYSTEM,
         modality=modality, priority=cleaned["priority"], reason=cleaned["indication"],
         ordering_practitioner=own_name(user),
+        **({"location_code": cleaned["location"].code, "location_name": cleaned["location"].name}
+           if cleaned.get("location") else {}),
     ))
     for number, (upload, content_type) in enumerate(cleaned.get("attachments") or [], 1):
         services.attach_document(DocumentData(
@@ -85,14 +87,18 @@ def read_order_message(raw: bytes):
     raw = raw.strip(b"\x0b\x1c\r\n\t ")  # a capture may keep its MLLP frame
     if not raw:
         raise OrderUploadError("The file is empty: upload an HL7 ORM^O01 message.")
+    if b"\x00" in raw:
+        raise OrderUploadError(
+            "The file is not text (it holds binary data): upload the HL7 message as the text "
+            "file your EHR exports (.hl7 or .txt).")
     try:
         message = parse_message(decode_message(raw).text)
     except HL7Error as error:
         raise OrderUploadError(f"The file is not a readable HL7 message ({error}).") from None
     if message.message_code.upper() not in ORDER_MESSAGE_TYPES:
         raise OrderUploadError(
-            f"The file is a {message.message_type or 'message without type'} (MSH-9): "
-            "upload an order message, ORM^O01.")
+            f"The message type (MSH-9) is {message.message_type or 'empty'}: upload an "
+            "order message, ORM^O01.")
     if len(message.segments_named("MSH")) > 1:
         raise OrderUploadError("The file holds more than one message: upload one at a time.")
     return message

@@ -26,7 +26,7 @@ from radbridge.core import audit
 from radbridge.core.models import AuditEntry
 
 from .. import navigation
-from ..order_forms import OrderForm, OrderUploadForm
+from ..order_forms import PATIENT_CHOICES, OrderForm, OrderUploadForm
 from ..ordering_intake import OrderUploadError, place_from_form, place_from_upload
 from ..phi import reads_phi
 
@@ -53,11 +53,13 @@ def may_order(view):
 
 
 def order_page(request, form=None, upload_form=None, status=200):
-    form = form or OrderForm(user=request.user)
-    patients = list(form.fields["patient"].queryset[:1000])
-    audit.record_reads("order_form", "patient", [(p.pk, p.pk) for p in patients])
+    find = request.GET.get("find", "").strip()
+    form = form or OrderForm(user=request.user, find=find)
+    patients = list(form.fields["patient"].queryset)
+    audit.record_reads("order_form", "patient", [(p.pk, p.pk) for p in patients], query=find)
     return render(request, "portal/orders/new.html", {
-        "form": form, "upload_form": upload_form or OrderUploadForm(),
+        "form": form, "upload_form": upload_form or OrderUploadForm(), "find": find,
+        "patients_listed": len(patients), "patients_limit": PATIENT_CHOICES,
     }, status=status)
 
 
