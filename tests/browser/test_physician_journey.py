@@ -71,7 +71,10 @@ def test_physician_exports_the_report_and_orders_online(page, ris, tmp_path):
     assert "IMPRESSION: Benign." in pdf.pages[0].extract_text()
 
     page.get_by_role("link", name="Place an order").click()
-    page.get_by_label("Patient").select_option(str(patient.pk))
+    page.get_by_label("Find a patient (name or patient ID)").fill(patient.family_name)
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_url("**/orders/new/?find=*")
+    page.get_by_label("Patient", exact=True).select_option(str(patient.pk))
     page.get_by_label("Procedure").select_option("MRBRAIN")
     page.get_by_label("Priority").select_option("stat")
     page.get_by_label("Clinical indication").fill("New weakness of the left arm since today.")
