@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from .views import account, audit, auth, grants, ordering, records, sharing, signup, study, users
+from .views import (
+    account,
+    audit,
+    auth,
+    grants,
+    ordering,
+    records,
+    sharing,
+    signup,
+    study,
+    users,
+)
 
 app_name = "portal"
 urlpatterns = [

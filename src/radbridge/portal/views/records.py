@@ -1,5 +1,5 @@
-"""The clinical pages of this skeleton: home per role, study lists, patients for staff (the
-study page itself is `study.py`). The portal issue grows these into worklists and viewers; every one
+"""The clinical pages of this skeleton: home per role, study lists, a study with its report,
+patients for staff. The portal issue grows these into worklists and viewers; every one
 narrows its queryset with restrict() first and audits what it shows."""
 
 from __future__ import annotations
