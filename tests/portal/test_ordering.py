@@ -262,3 +262,21 @@ def test_my_orders_page_costs_the_same_queries_for_many_orders(client, physician
         make_order(practitioner=physician.profile.practitioner)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/orders/rows/")
+
+
+def test_front_desk_upload_names_a_known_doctor_and_cannot_invent_one(client, patient):
+    doctor = make_physician().profile.practitioner
+    clerk = make_staff(Role.FRONT_DESK, all_sites=True)
+    sign_in(client, clerk)
+    mrn = patient.identifiers.get().value
+    unknown = orm(mrn, "FD1").replace(b"ORC|NW|FD1|||||^^^^^S",
+                                      b"ORC|NW|FD1|||||^^^^^S|||||NOBODY^" + b"X" * 300)
+    response = upload(client, unknown)
+    assert response.status_code == 400 and "is not known here" in response.content.decode()
+    known = orm(mrn, "FD2").replace(
+        b"ORC|NW|FD2|||||^^^^^S",
+        f"ORC|NW|FD2|||||^^^^^S|||||{doctor.identifier}^Renamed^Someone".encode())
+    assert upload(client, known).status_code == 302
+    order = Order.objects.get(accession_number="FD2")
+    doctor.refresh_from_db()
+    assert order.ordering_practitioner == doctor and doctor.family_name != "Renamed"

@@ -25,7 +25,7 @@ from radbridge.clinical.data import (
     PatientData,
     PractitionerData,
 )
-from radbridge.clinical.models import Order, Patient
+from radbridge.clinical.models import Order, Patient, Practitioner
 from radbridge.hl7.handlers import orders as orm
 from radbridge.hl7.wire import HL7Error, decode_message, parse_message
 
@@ -49,12 +49,30 @@ def patient_reference(patient: Patient) -> PatientData:
                         for i in patient.identifiers.all()])
 
 
-def own_name(user) -> PractitionerData | None:
-    doctor = ordering_practitioner(user)
-    if doctor is None:
-        return None
+def practitioner_reference(doctor: Practitioner) -> PractitionerData:
     return PractitionerData(doctor.identifier, doctor.assigning_authority, doctor.family_name,
                             doctor.given_name)
+
+
+def own_name(user) -> PractitionerData | None:
+    doctor = ordering_practitioner(user)
+    return practitioner_reference(doctor) if doctor is not None else None
+
+
+def named_requester(named: PractitionerData | None) -> PractitionerData | None:
+    """The ordering provider an upload names, as already known here: an upload neither
+    creates practitioners nor renames them."""
+    if named is None:
+        return None
+    known = Practitioner.objects.filter(
+        identifier=named.identifier, assigning_authority=named.assigning_authority
+    ).first() if named.identifier else None
+    if known is None:
+        raise OrderUploadError(
+            f"ORC-12 / OBR-16: the ordering provider {named.identifier or named.family_name!r} "
+            "is not known here. Use the identifier the centre has for the doctor, or leave "
+            "the field empty.")
+    return practitioner_reference(known)
 
 
 @transaction.atomic
@@ -125,8 +143,9 @@ def checked_order(user, command: orm.OrderCommand) -> OrderData:
     return dataclasses.replace(
         data, patient=patient_reference(patient), filler_order_number="", copies_to=[],
         location_code="", location_name="", study_instance_uid="",
-        ordering_practitioner=own_name(user) or data.ordering_practitioner,
+        ordering_practitioner=own_name(user) or named_requester(data.ordering_practitioner),
         procedure_code=data.procedure_code[:100], procedure_text=data.procedure_text[:300],
+        procedure_coding_system=data.procedure_coding_system[:50],
         placer_order_number=data.placer_order_number[:100],
     )
 
