@@ -4,6 +4,8 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from hl7apy.consts import VALIDATION_LEVEL
+from hl7apy.parser import parse_message as hl7apy_parse
 from pypdf import PdfReader
 
 from radbridge.accounts.choices import Role
@@ -99,6 +101,16 @@ def test_physician_exports_the_report_as_oru_that_parses_back(client, order, phy
     obr = message.segment("OBR")
     assert obr.value(18) == order.accession_number and obr.value(25) == "C"
     assert [(s.value(2), s.value(11)) for s in message.segments_named("OBX")] == [("FT", "C")]
+
+
+def test_exported_oru_is_valid_hl7_2_5_1_for_an_independent_parser(client, order, physician):
+    sign_in(client, physician)
+    text = client.get(f"/studies/{order.pk}/report.hl7").content.decode()
+    message = hl7apy_parse(text, validation_level=VALIDATION_LEVEL.STRICT, find_groups=True)
+    assert message.validate()
+    observation = message.ORU_R01_PATIENT_RESULT.ORU_R01_ORDER_OBSERVATION
+    assert observation.OBR.obr_18.value == order.accession_number
+    assert observation.OBR.obr_25.value == "C"
 
 
 def test_earlier_version_exports_on_request(client, order, physician):
