@@ -161,3 +161,36 @@ def test_consented_physician_and_site_staff_export_too(client, order):
 def test_anonymous_visitor_is_sent_to_sign_in(client, order):
     response = client.get(f"/studies/{order.pk}/report.pdf")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_images_in_without_report_says_images_ready(client, physician):
+    order = make_order(practitioner=physician.profile.practitioner)
+    Study.objects.create(study_instance_uid="1.9", order=order, patient=order.patient,
+                         availability="available")
+    sign_in(client, physician)
+    page = client.get(f"/studies/{order.pk}/").content.decode()
+    assert 'aria-current="step">Images ready' in page
+    assert "The images are in; the radiologist" in page
+
+
+def test_preliminary_report_says_a_final_one_follows_and_physicians_get_no_glossary(
+        client, physician):
+    order = make_order(practitioner=physician.profile.practitioner)
+    add_version(order, 1, "preliminary", "Impression: benign cyst.")
+    sign_in(client, physician)
+    page = client.get(f"/studies/{order.pk}/").content.decode()
+    assert "Preliminary report" in page and "A final report will follow." in page
+    assert "Words in your report" not in page
+
+
+def test_study_page_queries_do_not_grow_with_series(client, order, physician,
+                                                    django_assert_max_num_queries):
+    study = Study.objects.create(study_instance_uid="1.7", order=order, patient=order.patient)
+    sign_in(client, physician)
+    Series.objects.create(study=study, series_instance_uid="1.7.1", modality="CT")
+    with django_assert_max_num_queries(40) as few:
+        client.get(f"/studies/{order.pk}/")
+    for number in range(2, 12):
+        Series.objects.create(study=study, series_instance_uid=f"1.7.{number}", modality="CT")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(f"/studies/{order.pk}/")
