@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, audit, auth, grants, records, sharing, signup, users
+from .views import account, audit, auth, grants, patient, records, sharing, signup, users
 
 app_name = "portal"
 urlpatterns = [
@@ -24,7 +24,7 @@ urlpatterns = [
     # Patients
     path("signup/<str:token>/", signup.signup_start, name="signup"),
     path("signup/<str:token>/account/", signup.signup_finish, name="signup_finish"),
-    path("my/studies/", records.my_studies, name="my_studies"),
+    path("my/studies/", patient.my_studies, name="my_studies"),
     path("my/sharing/", sharing.shares, name="shares"),
     path("my/sharing/<int:share_id>/revoke/", sharing.revoke_share, name="share_revoke"),
     path("my/consent/", grants.consents, name="consents"),
