@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, audit, auth, grants, patient, records, sharing, signup, users
+from .views import account, audit, auth, grants, patient, records, sharing, signup, users, viewer
 
 app_name = "portal"
 urlpatterns = [
@@ -36,6 +36,11 @@ urlpatterns = [
     # Clinical records
     path("studies/", records.studies, name="studies"),
     path("studies/<int:order_id>/", records.study, name="study"),
+    path("studies/<int:order_id>/images/", viewer.viewer, name="viewer"),
+    path("studies/<int:order_id>/images/<int:instance_id>/frames/<int:number>/", viewer.frame,
+         name="viewer_frame"),
+    path("studies/<int:order_id>/images/<int:instance_id>/thumbnail/", viewer.thumbnail,
+         name="viewer_thumbnail"),
     path("patients/", records.patients, name="patients"),
     path("patients/<int:patient_id>/", records.patient, name="patient"),
     path("patients/<int:patient_id>/invite/", signup.invite, name="invite"),
