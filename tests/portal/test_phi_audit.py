@@ -52,6 +52,8 @@ CASES = {
     "portal:studies": ("staff", lambda w: "/studies/", None),
     "portal:my_studies": ("patient_user", lambda w: "/my/studies/", None),
     "portal:study": ("patient_user", lambda w: f"/studies/{w['order'].pk}/", None),
+    "portal:study_download": ("patient_user", lambda w: f"/studies/{w['order'].pk}/download/",
+                              None),
     "portal:viewer": ("patient_user", lambda w: f"/studies/{w['order'].pk}/images/", None),
     "portal:patients": ("staff", lambda w: "/patients/", None),
     "portal:patient": ("staff", lambda w: f"/patients/{w['patient'].pk}/", None),

@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from .views import account, audit, auth, grants, patient, records, sharing, signup, users, viewer
+from .views import (
+    account,
+    audit,
+    auth,
+    download,
+    grants,
+    patient,
+    records,
+    sharing,
+    signup,
+    users,
+    viewer,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -37,6 +49,7 @@ urlpatterns = [
     path("studies/", records.studies, name="studies"),
     path("studies/<int:order_id>/", records.study, name="study"),
     path("studies/<int:order_id>/images/", viewer.viewer, name="viewer"),
+    path("studies/<int:order_id>/download/", download.download, name="study_download"),
     path("studies/<int:order_id>/images/<int:instance_id>/frames/<int:number>/", viewer.frame,
          name="viewer_frame"),
     path("studies/<int:order_id>/images/<int:instance_id>/thumbnail/", viewer.thumbnail,
