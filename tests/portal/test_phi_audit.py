@@ -60,6 +60,7 @@ CASES = {
     "portal:share_view": (None, lambda w: f"/share/{w['share'].pk}/", open_share),
     "portal:audit": ("admin", lambda w: f"/audit/?patient={w['patient'].pk}", None),
     "portal:patient_viewers": ("admin", lambda w: f"/patients/{w['patient'].pk}/viewers/", None),
+    "portal:notification_preferences": ("patient_user", lambda w: "/my/notifications/", None),
     "portal:my_access_log": ("patient_user", lambda w: "/my/access-log/", None),
 }
 
