@@ -71,3 +71,12 @@ def test_staff_do_not_get_the_patient_page(client):
 
     sign_in(client, make_staff(Role.RADIOLOGIST, all_sites=True))
     assert client.get("/my/studies/").status_code == 404
+
+
+def test_my_studies_stays_within_its_query_budget(client, django_assert_max_num_queries):
+    patient = make_patient()
+    for _ in range(10):
+        make_order(patient, report_text="Impression: normal.")
+    sign_in(client, make_patient_user(patient))
+    with django_assert_max_num_queries(13):
+        assert client.get("/my/studies/").status_code == 200

@@ -102,3 +102,25 @@ def test_patient_b_cannot_see_patient_a_viewer_or_frames(client, alice):
 def test_signed_out_visitors_are_sent_to_sign_in(client, alice):
     response = client.get(frame_url(alice))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_ordering_physician_sees_the_images_another_clinic_does_not(client, alice):
+    sign_in(client, alice.doctor)
+    assert client.get(f"/studies/{alice.order.pk}/images/").status_code == 200
+    assert client.get(frame_url(alice)).status_code == 200
+    stranger = patient_record("Carol")
+    sign_in(client, stranger.doctor)
+    assert client.get(f"/studies/{alice.order.pk}/images/").status_code == 404
+    assert client.get(frame_url(alice)).status_code == 404
+
+
+def test_viewer_page_stays_within_its_query_budget(client, alice,
+                                                   django_assert_max_num_queries):
+    for series in range(2, 6):  # more series must not mean more queries
+        receive(alice.study.study_instance_uid, accession=alice.order.accession_number,
+                patient_id=alice.patient.identifiers.get().value,
+                series_uid=f"{alice.study.study_instance_uid}.{series}")
+    sign_in(client, alice.user)
+    with django_assert_max_num_queries(16):
+        page = client.get(f"/studies/{alice.order.pk}/images/")
+    assert len(page.context["viewer_data"]["series"]) == 5

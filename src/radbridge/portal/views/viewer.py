@@ -46,17 +46,19 @@ def visible_order(request, order_id: int) -> Order:
 
 
 def series_of(order: Order, user) -> list[Series]:
-    """The order's series that hold pictures, each with its instances in reading order."""
-    series = (
-        Series.objects.restrict(user).filter(study__order=order)
-        .order_by("study_id", "series_number", "id")
+    """The order's series that hold pictures, each with its images in reading order (two
+    queries whatever the number of series)."""
+    images = (
+        Instance.objects.restrict(user).filter(study__order=order, rows__isnull=False)
+        .select_related("series")
+        .order_by("series__study_id", "series__series_number", "series_id", "instance_number",
+                  "id")
     )
-    found = []
-    for one in series:
-        one.images = [i for i in one.instances.order_by("instance_number", "id") if i.has_pixels]
-        if one.images:
-            found.append(one)
-    return found
+    found: dict[int, Series] = {}
+    for image in images:
+        series = found.setdefault(image.series_id, image.series)
+        series.__dict__.setdefault("images", []).append(image)
+    return list(found.values())
 
 
 def first_value(value) -> float:
