@@ -124,3 +124,23 @@ def test_viewer_page_stays_within_its_query_budget(client, alice,
     with django_assert_max_num_queries(16):
         page = client.get(f"/studies/{alice.order.pk}/images/")
     assert len(page.context["viewer_data"]["series"]) == 5
+
+
+def test_every_frame_of_a_multiframe_image_can_be_scrolled_to(client, alice):
+    import numpy as np
+
+    frames = np.stack([np.full((16, 16), level, np.uint16) for level in (0, 2000, 4000)])
+    receive(alice.study.study_instance_uid, accession=alice.order.accession_number,
+            patient_id=alice.patient.identifiers.get().value, instance_number=4,
+            series_uid=f"{alice.study.study_instance_uid}.9", NumberOfFrames=3,
+            PixelData=frames.tobytes())
+    sign_in(client, alice.user)
+    data = client.get(f"/studies/{alice.order.pk}/images/").context["viewer_data"]
+    (multiframe,) = [s for s in data["series"] if len(s["frames"]) == 3 and
+                     len({i for i, _ in s["frames"]}) == 1]
+    instance_id = multiframe["frames"][0][0]
+    url = f"/studies/{alice.order.pk}/images/{instance_id}/frames/"
+    pictures = [client.get(f"{url}{n}/?window=2000,4000") for n in (1, 2, 3)]
+    assert all(p.status_code == 200 for p in pictures)
+    assert len({p.content for p in pictures}) == 3
+    assert client.get(f"{url}4/").status_code == 400

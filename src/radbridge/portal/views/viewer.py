@@ -36,6 +36,8 @@ from ..phi import reads_phi
 
 SESSION_KEY = "viewer_orders"  # orders whose viewer this session opened (and so audited)
 LARGEST_SIDE = 2048
+# Long enough for scrolling back and forth to be instant, short for a shared computer.
+FRAME_CACHE_SECONDS = 600
 # Common CT windows (centre, width), in Hounsfield units.
 CT_PRESETS = (("Soft tissue", 40, 400), ("Lung", -600, 1500), ("Bone", 480, 2500),
               ("Brain", 40, 80))
@@ -142,7 +144,7 @@ def jpeg(data: bytes) -> HttpResponse:
 
 @require_GET
 @login_required
-@cache_control(private=True, max_age=3600)
+@cache_control(private=True, max_age=FRAME_CACHE_SECONDS)
 def frame(request, order_id: int, instance_id: int, number: int):
     instance = opened_instance(request, order_id, instance_id)
     if not 1 <= number <= instance.number_of_frames:
@@ -163,7 +165,7 @@ def frame(request, order_id: int, instance_id: int, number: int):
 
 @require_GET
 @login_required
-@cache_control(private=True, max_age=3600)
+@cache_control(private=True, max_age=FRAME_CACHE_SECONDS)
 def thumbnail(request, order_id: int, instance_id: int):
     instance = opened_instance(request, order_id, instance_id)
     if cached := cached_rendering(instance, "thumbnail"):
