@@ -144,3 +144,15 @@ def test_every_frame_of_a_multiframe_image_can_be_scrolled_to(client, alice):
     assert all(p.status_code == 200 for p in pictures)
     assert len({p.content for p in pictures}) == 3
     assert client.get(f"{url}4/").status_code == 400
+
+
+def test_the_viewer_opens_on_the_series_the_study_page_links_to(client, alice):
+    second = f"{alice.study.study_instance_uid}.2"
+    receive(alice.study.study_instance_uid, accession=alice.order.accession_number,
+            patient_id=alice.patient.identifiers.get().value, series_uid=second)
+    sign_in(client, alice.user)
+    page = client.get(f"/studies/{alice.order.pk}/images/?series={second}")
+    data = page.context["viewer_data"]
+    assert len(data["series"]) == 2 and data["start"] == 1
+    assert client.get(f"/studies/{alice.order.pk}/images/?series=9.9").context[
+        "viewer_data"]["start"] == 0

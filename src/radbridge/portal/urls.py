@@ -1,25 +1,13 @@
 """Portal URLs (namespace "portal"). Later page sets add their own lines here."""
 
-from django.urls import path
+from django.urls import include, path
 
-from .views import (
-    account,
-    audit,
-    auth,
-    download,
-    grants,
-    patient,
-    preferences,
-    records,
-    sharing,
-    signup,
-    users,
-    viewer,
-)
+from .views import account, audit, auth, grants, records, sharing, signup, users
 
 app_name = "portal"
 urlpatterns = [
     path("", records.home, name="home"),
+    path("", include("radbridge.portal.patient_urls")),
     # Signing in
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
@@ -37,9 +25,6 @@ urlpatterns = [
     # Patients
     path("signup/<str:token>/", signup.signup_start, name="signup"),
     path("signup/<str:token>/account/", signup.signup_finish, name="signup_finish"),
-    path("my/studies/", patient.my_studies, name="my_studies"),
-    path("my/notifications/", preferences.notification_preferences,
-         name="notification_preferences"),
     path("my/sharing/", sharing.shares, name="shares"),
     path("my/sharing/<int:share_id>/revoke/", sharing.revoke_share, name="share_revoke"),
     path("my/consent/", grants.consents, name="consents"),
@@ -51,12 +36,6 @@ urlpatterns = [
     # Clinical records
     path("studies/", records.studies, name="studies"),
     path("studies/<int:order_id>/", records.study, name="study"),
-    path("studies/<int:order_id>/images/", viewer.viewer, name="viewer"),
-    path("studies/<int:order_id>/download/", download.download, name="study_download"),
-    path("studies/<int:order_id>/images/<int:instance_id>/frames/<int:number>/", viewer.frame,
-         name="viewer_frame"),
-    path("studies/<int:order_id>/images/<int:instance_id>/thumbnail/", viewer.thumbnail,
-         name="viewer_thumbnail"),
     path("patients/", records.patients, name="patients"),
     path("patients/<int:patient_id>/", records.patient, name="patient"),
     path("patients/<int:patient_id>/invite/", signup.invite, name="invite"),

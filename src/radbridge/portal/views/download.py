@@ -41,7 +41,7 @@ def newest_report(order, user) -> ReportVersion | None:
 @reads_phi
 @require_GET
 @login_required
-def download(request, order_id: int):
+def download_study(request, order_id: int):
     order = visible_order(request, order_id)
     instances = list(
         Instance.objects.restrict(request.user).filter(study__order=order)

@@ -96,7 +96,7 @@ def series_data(series: Series) -> dict:
 
 @reads_phi
 @login_required
-def viewer(request, order_id: int):
+def viewer_page(request, order_id: int):
     order = visible_order(request, order_id)
     series = series_of(order, request.user)
     frames = sum(len(s.images) for s in series)
@@ -107,9 +107,11 @@ def viewer(request, order_id: int):
     if order.pk not in opened:
         request.session[SESSION_KEY] = sorted(opened | {order.pk})
     modalities = {s.modality for s in series}
+    asked = request.GET.get("series", "")  # the study page links to one series
+    start = next((n for n, s in enumerate(series) if s.series_instance_uid == asked), 0)
     return render(request, "portal/viewer.html", {
-        "order": order, "series": series,
-        "viewer_data": {"series": [series_data(s) for s in series]},
+        "order": order, "series": series, "start": start,
+        "viewer_data": {"series": [series_data(s) for s in series], "start": start},
         "presets": CT_PRESETS if "CT" in modalities else (),
     })
 
@@ -145,7 +147,7 @@ def jpeg(data: bytes) -> HttpResponse:
 @require_GET
 @login_required
 @cache_control(private=True, max_age=FRAME_CACHE_SECONDS)
-def frame(request, order_id: int, instance_id: int, number: int):
+def viewer_frame(request, order_id: int, instance_id: int, number: int):
     instance = opened_instance(request, order_id, instance_id)
     if not 1 <= number <= instance.number_of_frames:
         return HttpResponse(f"frames of this image are numbered 1 to {instance.number_of_frames}",
@@ -166,7 +168,7 @@ def frame(request, order_id: int, instance_id: int, number: int):
 @require_GET
 @login_required
 @cache_control(private=True, max_age=FRAME_CACHE_SECONDS)
-def thumbnail(request, order_id: int, instance_id: int):
+def viewer_thumbnail(request, order_id: int, instance_id: int):
     instance = opened_instance(request, order_id, instance_id)
     if cached := cached_rendering(instance, "thumbnail"):
         return jpeg(cached)

@@ -191,7 +191,7 @@
     viewport.addEventListener("pointerup", release);
     viewport.addEventListener("pointercancel", release);
 
-    show();
+    chooseSeries(data.start || 0);
   }
 
   if (document.readyState === "loading") {
