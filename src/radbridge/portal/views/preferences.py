@@ -17,9 +17,12 @@ from radbridge.core import audit
 from radbridge.notify.preferences import preference_choice, set_patient_preference
 from radbridge.notify.recipients import first_sms_number, normalise_email
 
+from .. import navigation
 from ..patient_forms import NotificationPreferenceForm
 from ..phi import reads_phi
 from .util import roles_only
+
+navigation.add("Notifications", "portal:notification_preferences", {Role.PATIENT}, order=45)
 
 
 @reads_phi
