@@ -1,6 +1,6 @@
 """Portal URLs (namespace "portal"). Later page sets add their own lines here."""
 
-from django.urls import path
+from django.urls import include, path
 
 from .views import (
     account,
@@ -19,6 +19,7 @@ from .views import (
 app_name = "portal"
 urlpatterns = [
     path("", records.home, name="home"),
+    path("", include("radbridge.portal.patient_urls")),
     # Signing in
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
@@ -36,7 +37,6 @@ urlpatterns = [
     # Patients
     path("signup/<str:token>/", signup.signup_start, name="signup"),
     path("signup/<str:token>/account/", signup.signup_finish, name="signup_finish"),
-    path("my/studies/", records.my_studies, name="my_studies"),
     path("my/sharing/", sharing.shares, name="shares"),
     path("my/sharing/<int:share_id>/revoke/", sharing.revoke_share, name="share_revoke"),
     path("my/consent/", grants.consents, name="consents"),

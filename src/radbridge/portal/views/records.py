@@ -66,15 +66,6 @@ def studies(request):
 
 
 @reads_phi
-@roles_only(Role.PATIENT)
-def my_studies(request):
-    orders = order_rows(Order.objects.restrict(request.user)).order_by("-created_at", "-id")
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record_reads("study_list", "order", [(o.pk, o.patient_id) for o in page])
-    return render(request, "portal/patient/my_studies.html", {"page": page})
-
-
-@reads_phi
 @roles_only(*STAFF_AND_ADMIN)
 def patients(request):
     query = request.GET.get("q", "").strip()
