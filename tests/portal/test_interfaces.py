@@ -237,3 +237,20 @@ def test_health_shows_how_long_an_event_has_waited(admin_client):
     lags = {lag.consumer: lag.lag_seconds for lag in outbox_lag()}
     assert lags["hl7-outbound-orders"] >= 300
     assert "hl7-outbound-orders" in admin_client.get("/interfaces/").content.decode()
+
+
+def test_replay_all_failed_applies_those_whose_cause_is_fixed(admin_client, failed):
+    other = receive(status_change("STATUS9", "ACC909"))
+    receive(orm("ORDER9", "ACC900"))  # only the first one's order arrives
+    response = admin_client.post("/interfaces/journal/replay-failed/", follow=True)
+    assert "Replayed 2: 1 applied, 1 still failing" in response.content.decode()
+    failed.refresh_from_db()
+    other.refresh_from_db()
+    assert (failed.status, other.status) == ("applied", "failed")
+
+
+def test_others_cannot_replay_all(client, failed):
+    sign_in(client, make_staff(Role.FRONT_DESK, all_sites=True))
+    assert client.post("/interfaces/journal/replay-failed/").status_code == 404
+    failed.refresh_from_db()
+    assert failed.status == "failed"

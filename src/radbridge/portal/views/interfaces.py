@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -37,6 +38,7 @@ from .util import roles_only
 
 navigation.add("Interfaces", "portal:health", {Role.CENTRE_ADMIN}, order=60)
 PAGE_SIZE = 50
+REPLAY_ALL_LIMIT = 1000  # one request's worth; the CLI replays any number
 
 
 def is_htmx(request) -> bool:
@@ -137,6 +139,22 @@ def journal_replay(request, message_id: int):
         messages.error(request, f"Replayed, still {status}: read the error below, fix the "
                        "cause (or ask the sender to correct the message) and replay again.")
     return redirect("portal:journal_entry", message_id)
+
+
+@require_POST
+@needs_permission("hl7.change_inboundmessage")
+def journal_replay_failed(request):
+    """Replay every failed message, oldest first (as `radbridge hl7 replay`), once the cause
+    of a run of failures is fixed; each replay is audited."""
+    results = journal.replay(journal.failed_ids(limit=REPLAY_ALL_LIMIT))
+    applied = sum(1 for status in results.values() if status == InboundStatus.APPLIED)
+    still = len(results) - applied
+    if still:
+        messages.error(request, f"Replayed {len(results)}: {applied} applied, {still} still "
+                       "failing (open each to read why).")
+    else:
+        messages.success(request, f"Replayed {len(results)}: all applied.")
+    return redirect(f"{reverse('portal:journal')}?status={InboundStatus.FAILED}")
 
 
 @needs_permission("hl7.view_outboundmessage")
