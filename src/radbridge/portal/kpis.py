@@ -171,23 +171,22 @@ def turnaround(period: Period) -> dict:
 
 def adoption(period: Period) -> dict:
     """Of the patients with a study in the range: how many have an account, how many opened
-    anything in the portal in the range."""
-    patients = orders_in(period).values("patient_id")
-    total = patients.distinct().count()
-    with_account = (
-        Profile.objects.filter(role=Role.PATIENT, patient_id__in=patients)
-        .values("patient_id").distinct().count()
-    )
-    viewed = (
+    anything in the portal in the range. Three flat queries intersected here: an IN
+    (subquery) over the audit log makes PostgreSQL's planner scan it whole."""
+    patients = set(orders_in(period).values_list("patient_id", flat=True).distinct())
+    with_account = patients & set(
+        Profile.objects.filter(role=Role.PATIENT, patient__isnull=False)
+        .values_list("patient_id", flat=True))
+    viewed = patients & set(
         AuditEntry.objects.filter(actor_role=Role.PATIENT, action__startswith=READ_PREFIX,
                                   at__gte=period.start, at__lt=period.end,
-                                  patient_id__in=patients)
-        .values("patient_id").distinct().count()
-    )
+                                  patient_id__isnull=False)
+        .values_list("patient_id", flat=True).distinct())
+    total = len(patients)
     return {
-        "patients": total, "with_account": with_account, "viewed": viewed,
-        "account_rate": round(100 * with_account / total, 1) if total else 0.0,
-        "viewed_rate": round(100 * viewed / total, 1) if total else 0.0,
+        "patients": total, "with_account": len(with_account), "viewed": len(viewed),
+        "account_rate": round(100 * len(with_account) / total, 1) if total else 0.0,
+        "viewed_rate": round(100 * len(viewed) / total, 1) if total else 0.0,
     }
 
 
