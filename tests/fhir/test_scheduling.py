@@ -83,6 +83,7 @@ def test_a_booked_slot_reads_busy_and_a_second_booking_is_409(clerk_api, ct, mon
     assert status == 201, appointment
     validate(appointment)
     assert appointment["start"] == start.isoformat() and appointment["status"] == "booked"
+    assert appointment["slot"] == [{"reference": f"Slot/{slot_id(ct, start)}"}]
     assert response["Location"].endswith(f"/Appointment/{appointment['id']}")
     status, bundle, _ = clerk_api.get("Slot", [("status", "busy"), *day_query(monday)])
     assert [e["resource"]["start"] for e in bundle["entry"]] == [start.isoformat()]
