@@ -161,11 +161,11 @@ class Order(TimeStampedModel):
             # FHIR: DiagnosticReport?patient=..&date=.. (the exam time is the report's date)
             models.Index(fields=["patient", "scheduled_at"], name="order_patient_scheduled"),
             # The worklist: newest exams first, narrowed by modality or priority (STAT), and
-            # "new since last visit" by arrival time.
+            # "new since last visit" by last change.
             models.Index(fields=["-scheduled_at", "-id"], name="order_worklist_exam"),
             models.Index(fields=["modality", "-scheduled_at"], name="order_worklist_modality"),
             models.Index(fields=["priority", "-scheduled_at"], name="order_worklist_priority"),
-            models.Index(fields=["created_at"], name="order_created"),
+            models.Index(fields=["updated_at"], name="order_updated"),
         ]
 
     def __str__(self) -> str:

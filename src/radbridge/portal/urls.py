@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, audit, auth, grants, records, sharing, signup, users
+from .views import account, audit, auth, grants, records, sharing, signup, users, worklist
 
 app_name = "portal"
 urlpatterns = [
@@ -34,7 +34,7 @@ urlpatterns = [
     path("share/", sharing.share_open, name="share_open"),
     path("share/<int:share_id>/", sharing.share_view, name="share_view"),
     # Clinical records
-    path("studies/", records.studies, name="studies"),
+    path("studies/", worklist.studies, name="studies"),
     path("studies/<int:order_id>/", records.study, name="study"),
     path("patients/", records.patients, name="patients"),
     path("patients/<int:patient_id>/", records.patient, name="patient"),

@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='order',
-            index=models.Index(fields=['created_at'], name='order_created'),
+            index=models.Index(fields=['updated_at'], name='order_updated'),
         ),
         migrations.AddIndex(
             model_name='patient',
