@@ -167,6 +167,6 @@ def test_htmx_request_gets_only_the_results(client, doctor):
                                                                  "HX-Target": "worklist-results"})
     html = response.content.decode()
     assert "<html" not in html and 'id="worklist-results"' in html
-    assert 'hx-swap-oob="true"' in html  # the form's sort field follows
+    assert 'name="sort" value="-exam" form="worklist-form"' in html  # the sort follows
     full = client.get("/studies/").content.decode()
     assert "<html" in full and 'hx-get="/studies/"' in full

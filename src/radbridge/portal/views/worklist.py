@@ -75,7 +75,7 @@ def studies(request):
                            [(o.pk, o.patient_id) for o in page], **filters.audit_detail())
     sort = filters.sort_key()
     context = {"filters": filters, "page": page, "sort": sort, "headers": column_headers(sort),
-               "since": since, "partial": request.headers.get("HX-Target") == RESULTS_ID}
-    if context["partial"]:
+               "since": since}
+    if request.headers.get("HX-Target") == RESULTS_ID:
         return render(request, "portal/worklist/_results.html", context)
     return render(request, "portal/worklist/worklist.html", context)
