@@ -39,10 +39,10 @@ def search_reports(orders: QuerySet, text: str) -> QuerySet:
     exclude and `or`. Text with no searchable word matches nothing.
     """
     text = text.strip()[:MAX_QUERY_CHARS]
-    sql = _engine().matching_orders_sql(text)
-    if sql is None:
+    condition = _engine().order_condition(text)
+    if condition is None:
         return orders.none()
-    return orders.filter(pk__in=sql)
+    return orders.filter(condition)
 
 
 def report_snippets(order_ids: Iterable[int], text: str) -> dict[int, str]:

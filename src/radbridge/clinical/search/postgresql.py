@@ -5,8 +5,9 @@ passages from ts_headline."""
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists
 
+from .current import VersionTextMatches, current_version_matches
 from .markup import MATCH_END, MATCH_START
 
 QUERY = "websearch_to_tsquery('english', %s)"
@@ -22,15 +23,18 @@ HEADLINE_OPTIONS = (
 )
 
 
-def matching_orders_sql(text: str) -> RawSQL | None:
+def search_vector_matches(id_column: str) -> str:
+    # The stored tsvector column is not in the Django model: name it beside the id column.
+    table = id_column.rsplit(".", 1)[0]
+    return f"{table}.search_vector @@ {QUERY}"
+
+
+def order_condition(text: str) -> Exists | None:
+    """Left to the planner: walk orders and test each (common words) or start from the GIN
+    index (rare ones), from its statistics of the tsvector column."""
     if not text:
         return None
-    return RawSQL(
-        "SELECT r.order_id FROM clinical_reportversion v "
-        "JOIN clinical_report r ON r.id = v.report_id "
-        f"WHERE v.search_vector @@ {QUERY} AND {CURRENT_VERSION}",
-        [text],
-    )
+    return current_version_matches(VersionTextMatches(search_vector_matches, text))
 
 
 def snippets(order_ids: list[int], text: str) -> list[tuple[int, str]]:

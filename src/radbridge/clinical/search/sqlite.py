@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 
 from django.db import connection
+from django.db.models import Exists, Q
 from django.db.models.expressions import RawSQL
 
+from .current import VersionTextMatches, current_version_matches
 from .markup import MATCH_END, MATCH_START
 
 FTS_TABLE = "clinical_reportversion_fts"
@@ -53,17 +55,39 @@ def fts5_query(text: str) -> str | None:
     return expression
 
 
-def matching_orders_sql(text: str) -> RawSQL | None:
+# SQLite's planner does not weigh the text index against the orders' sort: up to this many
+# hits the matching orders are listed first (a small set); beyond it the orders are walked
+# in their sort order and each tested, so the first page comes without listing every hit.
+FEW_HITS = 2000
+
+
+def fts_matches(id_column: str) -> str:
+    return f"{id_column} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
+
+
+def hit_count(query: str, cap: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+            "LIMIT %s)",
+            [query, cap],
+        )
+        return cursor.fetchone()[0]
+
+
+def order_condition(text: str) -> Q | Exists | None:
     query = fts5_query(text)
     if query is None:
         return None
-    return RawSQL(
+    if hit_count(query, FEW_HITS + 1) > FEW_HITS:
+        return current_version_matches(VersionTextMatches(fts_matches, query))
+    return Q(pk__in=RawSQL(
         f"SELECT r.order_id FROM {FTS_TABLE} f "
         "JOIN clinical_reportversion v ON v.id = f.rowid "
         "JOIN clinical_report r ON r.id = v.report_id "
         f"WHERE {FTS_TABLE} MATCH %s AND {CURRENT_VERSION}",
         [query],
-    )
+    ))
 
 
 def snippets(order_ids: list[int], text: str) -> list[tuple[int, str]]:
