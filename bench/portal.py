@@ -100,14 +100,18 @@ def row_counts(engine: str, pg_url: str) -> tuple[int, int]:
         return conn.execute(sql).fetchone()
 
 
+def migrate(url: str) -> None:
+    subprocess.run([sys.executable, "-m", "radbridge.cli", "migrate", "-v", "0"],
+                   env=child_env(url), check=True)
+
+
 def prepare(engine: str, pg_url: str, reports: int, patients: int, reuse: bool) -> None:
     url = database_url(engine, pg_url)
     if engine == "postgresql":
         database_exists(pg_url)
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     HOME.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "radbridge.cli", "migrate", "-v", "0"],
-                   env=child_env(url), check=True)
+    migrate(url)
     counts = tuple(row_counts(engine, pg_url))
     if reuse and counts == (reports, patients):
         print(f"{engine}: reusing {reports:,} reports for {patients:,} patients")
@@ -115,6 +119,10 @@ def prepare(engine: str, pg_url: str, reports: int, patients: int, reuse: bool) 
     print(f"{engine}: generating {reports:,} reports for {patients:,} patients "
           f"(found {counts[0]:,} reports)")
     started = time.perf_counter()
+    if engine == "sqlite":  # a new file: faster than emptying the old one
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        migrate(url)
     loader = PostgresLoader(pg_url) if engine == "postgresql" else SqliteLoader(SQLITE_PATH)
     generate(loader, reports, patients)
     print(f"{engine}: generated and indexed in {time.perf_counter() - started:.0f} s")

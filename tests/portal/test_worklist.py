@@ -170,3 +170,13 @@ def test_htmx_request_gets_only_the_results(client, doctor):
     assert 'name="sort" value="-exam" form="worklist-form"' in html  # the sort follows
     full = client.get("/studies/").content.decode()
     assert "<html" in full and 'hx-get="/studies/"' in full
+
+
+def test_past_the_cap_the_count_says_more_than(client, doctor, monkeypatch):
+    monkeypatch.setattr("radbridge.portal.worklist_filters.CappedPaginator.CAP", 3)
+    for _ in range(5):
+        order_for(doctor)
+    sign_in(client, doctor)
+    response = client.get("/studies/")
+    assert "More than 3 studies" in response.content.decode()
+    assert len(response.context["page"]) == 4  # pages still hold what there is to show

@@ -166,6 +166,12 @@ class Order(TimeStampedModel):
             models.Index(fields=["modality", "-scheduled_at"], name="order_worklist_modality"),
             models.Index(fields=["priority", "-scheduled_at"], name="order_worklist_priority"),
             models.Index(fields=["updated_at"], name="order_updated"),
+            # A physician's and a room's studies newest first: the first page of their
+            # worklist without reading all of them.
+            models.Index(fields=["ordering_practitioner", "-scheduled_at", "-id"],
+                         name="order_worklist_physician"),
+            models.Index(fields=["location", "-scheduled_at", "-id"],
+                         name="order_worklist_location"),
         ]
 
     def __str__(self) -> str:

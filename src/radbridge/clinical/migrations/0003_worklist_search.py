@@ -120,6 +120,14 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['updated_at'], name='order_updated'),
         ),
         migrations.AddIndex(
+            model_name='order',
+            index=models.Index(fields=['ordering_practitioner', '-scheduled_at', '-id'], name='order_worklist_physician'),
+        ),
+        migrations.AddIndex(
+            model_name='order',
+            index=models.Index(fields=['location', '-scheduled_at', '-id'], name='order_worklist_location'),
+        ),
+        migrations.AddIndex(
             model_name='patient',
             index=models.Index(fields=['birth_date'], name='patient_birth_date'),
         ),
