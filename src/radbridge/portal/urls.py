@@ -14,6 +14,7 @@ from .views import (
     signup,
     study,
     users,
+    worklist,
 )
 
 app_name = "portal"
@@ -53,7 +54,7 @@ urlpatterns = [
     path("share/", sharing.share_open, name="share_open"),
     path("share/<int:share_id>/", sharing.share_view, name="share_view"),
     # Clinical records
-    path("studies/", records.studies, name="studies"),
+    path("studies/", worklist.studies, name="studies"),
     path("studies/<int:order_id>/", study.study, name="study"),
     path("studies/<int:order_id>/report.pdf", study.report_pdf, name="study_report_pdf"),
     path("studies/<int:order_id>/report.hl7", study.report_hl7, name="study_report_hl7"),
