@@ -19,7 +19,7 @@ import secrets
 
 from django.db import transaction
 
-from radbridge.accounts.permissions import ordering_practitioner
+from radbridge.accounts.permissions import orderable_patients, ordering_practitioner
 from radbridge.clinical import services
 from radbridge.clinical.data import IdentifierData, OrderData, PatientData, PractitionerData
 from radbridge.clinical.errors import ClinicalRuleError
@@ -203,9 +203,7 @@ def order_data(user, body: dict) -> OrderData:
                 f"ServiceRequest.{element}",
                 f"{element} must be {' or '.join(sorted(allowed))} to place an order",
             )
-    patient = referenced(
-        body, "subject", Patient, "Patient", Patient.objects.restrict(user, "view")
-    )
+    patient = referenced(body, "subject", Patient, "Patient", orderable_patients(user))
     code = body.get("code") or {}
     coding = (code.get("coding") or [{}])[0]
     if not (coding.get("code") or code.get("text")):
