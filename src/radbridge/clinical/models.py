@@ -172,6 +172,8 @@ class Order(TimeStampedModel):
                          name="order_worklist_physician"),
             models.Index(fields=["location", "-scheduled_at", "-id"],
                          name="order_worklist_location"),
+            # Staff dashboard: studies of a date range not scheduled yet (by arrival)
+            models.Index(fields=["created_at"], name="order_created"),
         ]
 
     def __str__(self) -> str:
