@@ -20,6 +20,7 @@ from .views import (
     study,
     users,
     wording,
+    worklist,
 )
 
 app_name = "portal"
@@ -59,7 +60,7 @@ urlpatterns = [
     path("share/", sharing.share_open, name="share_open"),
     path("share/<int:share_id>/", sharing.share_view, name="share_view"),
     # Clinical records
-    path("studies/", records.studies, name="studies"),
+    path("studies/", worklist.studies, name="studies"),
     path("studies/<int:order_id>/", study.study, name="study"),
     path("studies/<int:order_id>/report.pdf", study.report_pdf, name="study_report_pdf"),
     path("studies/<int:order_id>/report.hl7", study.report_hl7, name="study_report_hl7"),
