@@ -9,7 +9,6 @@ know them. Replays and retries go through the hl7 app's audited services.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
 
 from django import forms
 from django.conf import settings
@@ -34,31 +33,11 @@ from radbridge.imaging.models import Instance, Study
 from .. import navigation
 from ..forms import DATE_INPUT
 from ..phi import reads_phi
-from .util import roles_only
+from .util import is_htmx, needs_permission
 
 navigation.add("Interfaces", "portal:health", {Role.CENTRE_ADMIN}, order=60)
 PAGE_SIZE = 50
 REPLAY_ALL_LIMIT = 1000  # one request's worth; the CLI replays any number
-
-
-def is_htmx(request) -> bool:
-    """A request from HTMX, which wants only the part of the page it replaces."""
-    return request.headers.get("HX-Request") == "true"
-
-
-def needs_permission(permission: str):
-    """For users whose role grants `permission` (accounts.backends); 404 for the others."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.has_perm(permission):
-                raise Http404("no such page")
-            return view(request, *args, **kwargs)
-
-        return roles_only(*Role.values)(wrapper)
-
-    return decorate
 
 
 class JournalSearchForm(forms.Form):
