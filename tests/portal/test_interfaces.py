@@ -2,6 +2,8 @@
 replay of a failed message, the outbound queue's retry, reconciliation, system health.
 Only administrators see it (others: 404); front desk staff reconcile."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -254,3 +256,13 @@ def test_others_cannot_replay_all(client, failed):
     assert client.post("/interfaces/journal/replay-failed/").status_code == 404
     failed.refresh_from_db()
     assert failed.status == "failed"
+
+
+def test_journal_search_by_dates_keeps_whole_days(admin_client, failed):
+    today = timezone.localdate()
+    page = admin_client.get("/interfaces/journal/", {"first_day": today.isoformat(),
+                                                     "last_day": today.isoformat()})
+    assert "STATUS1" in page.content.decode()
+    yesterday = (today - timedelta(days=1)).isoformat()
+    page = admin_client.get("/interfaces/journal/", {"last_day": yesterday})
+    assert "STATUS1" not in page.content.decode()

@@ -8,7 +8,7 @@ know them. Replays and retries go through the hl7 app's audited services.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
@@ -67,11 +67,16 @@ class JournalSearchForm(forms.Form):
             rows = rows.filter(sender_key__icontains=data["sender"].strip())
         if data["status"]:
             rows = rows.filter(status=data["status"])
+        # Day bounds as times, so the received_at index serves the range.
         if data["first_day"]:
-            rows = rows.filter(received_at__date__gte=data["first_day"])
+            rows = rows.filter(received_at__gte=start_of(data["first_day"]))
         if data["last_day"]:
-            rows = rows.filter(received_at__date__lte=data["last_day"])
+            rows = rows.filter(received_at__lt=start_of(data["last_day"] + timedelta(days=1)))
         return rows
+
+
+def start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 @needs_permission("hl7.view_inboundmessage")
