@@ -5,12 +5,15 @@ Only administrators see it (others: 404); front desk staff reconcile."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from radbridge.accounts.choices import Role
 from radbridge.clinical.models import Order
-from radbridge.core.health import HeartbeatThread, beat
-from radbridge.core.models import AuditEntry, Heartbeat
+from radbridge.core import outbox
+from radbridge.core.health import HeartbeatThread, beat, outbox_lag
+from radbridge.core.models import AuditEntry, Heartbeat, OutboxEvent
 from radbridge.hl7.ingest import Received, ingest_batch
 from radbridge.hl7.models import InboundMessage, OutboundMessage
 from radbridge.imaging.models import Study
@@ -204,9 +207,6 @@ def test_unknown_journal_entry_is_404(admin_client):
 
 
 def test_journal_page_queries_do_not_grow_with_the_journal(admin_client):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     admin_client.get("/interfaces/journal/")  # a first request loads the session
     counts = []
     for round_number in range(2):
@@ -224,14 +224,6 @@ def test_health_check_again_answers_htmx_with_the_panel_only(admin_client):
 
 
 def test_health_shows_how_long_an_event_has_waited(admin_client):
-    from datetime import timedelta
-
-    from django.db import transaction
-
-    from radbridge.core import outbox
-    from radbridge.core.health import outbox_lag
-    from radbridge.core.models import OutboxEvent
-
     with transaction.atomic():
         event = outbox.emit("order.placed", "order", 1)
     OutboxEvent.objects.filter(pk=event.pk).update(
