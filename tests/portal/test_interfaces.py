@@ -258,3 +258,11 @@ def test_journal_search_by_dates_keeps_whole_days(admin_client, failed):
     yesterday = (today - timedelta(days=1)).isoformat()
     page = admin_client.get("/interfaces/journal/", {"last_day": yesterday})
     assert "STATUS1" not in page.content.decode()
+
+
+def test_a_huge_message_shows_its_beginning_and_says_so(admin_client):
+    notes = "".join(f"NTE|{n}||{'x' * 900}\r" for n in range(400))
+    row = receive(orm("BIG1", "ACCBIG").rstrip("\r") + "\r" + notes)
+    page = admin_client.get(f"/interfaces/journal/{row.pk}/").content.decode()
+    assert 'id="shortened"' in page and "300 segments" in page
+    assert len(page) < 2_000_000
