@@ -65,10 +65,11 @@ def progress(order: Order, current: ReportVersion | None, studies: list[Study]) 
     return "scheduled"
 
 
-def viewer_url(order: Order) -> str | None:
-    """The image viewer of this study, once the portal has one."""
+def page_url(name: str, order: Order) -> str | None:
+    """A page of this study another page set provides (image viewer, study download), once
+    the portal has it."""
     try:
-        return reverse("portal:viewer", args=[order.pk])
+        return reverse(name, args=[order.pk])
     except NoReverseMatch:
         return None
 
@@ -87,7 +88,8 @@ def study(request, order_id: int):
     step = progress(order, current, studies)
     return render(request, "portal/study.html", {
         "order": order, "current": current, "versions": versions,
-        "earlier": versions[1:], "studies": studies, "viewer_url": viewer_url(order),
+        "earlier": versions[1:], "studies": studies, "viewer_url": page_url("portal:viewer", order),
+        "download_url": page_url("portal:study_download", order),
         "steps": [(key, label, index <= [k for k, _ in STEPS].index(step))
                   for index, (key, label) in enumerate(STEPS)],
         "step": step, "cancelled": order.status == OrderStatus.CANCELLED,
