@@ -65,11 +65,10 @@ def progress(order: Order, current: ReportVersion | None, studies: list[Study]) 
     return "scheduled"
 
 
-def page_url(name: str, order: Order) -> str | None:
-    """A page of this study another page set provides (image viewer, study download), once
-    the portal has it."""
+def viewer_url(order: Order) -> str | None:
+    """The image viewer of this study, once the portal has one."""
     try:
-        return reverse(name, args=[order.pk])
+        return reverse("portal:viewer", args=[order.pk])
     except NoReverseMatch:
         return None
 
@@ -88,8 +87,7 @@ def study(request, order_id: int):
     step = progress(order, current, studies)
     return render(request, "portal/study.html", {
         "order": order, "current": current, "versions": versions,
-        "earlier": versions[1:], "studies": studies, "viewer_url": page_url("portal:viewer", order),
-        "download_url": page_url("portal:study_download", order),
+        "earlier": versions[1:], "studies": studies, "viewer_url": viewer_url(order),
         "steps": [(key, label, index <= [k for k, _ in STEPS].index(step))
                   for index, (key, label) in enumerate(STEPS)],
         "step": step, "cancelled": order.status == OrderStatus.CANCELLED,
