@@ -26,6 +26,7 @@ from radbridge.clinical.errors import ClinicalRuleError
 from radbridge.clinical.models import Location, Order, Patient, Practitioner
 
 from . import bundles
+from .bookings import create_appointment
 from .identifiers import PLACER_ORDER_SYSTEM, V2_0203, accession_system, authority_of
 from .mapping.common import CODE_SYSTEMS, coding_system_name
 from .mapping.patient import SEX_OF_GENDER
@@ -72,7 +73,11 @@ def read_body(request, type_name: str) -> dict:
 
 def create(request, spec):
     body = read_body(request, spec.name)
-    creators = {"Patient": create_patient, "ServiceRequest": create_service_request}
+    creators = {
+        "Patient": create_patient,
+        "ServiceRequest": create_service_request,
+        "Appointment": create_appointment,
+    }
     try:
         with transaction.atomic():
             row, created = creators[spec.name](request.user, body)
