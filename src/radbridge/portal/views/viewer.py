@@ -117,12 +117,13 @@ def viewer_page(request, order_id: int):
 
 
 def opened_instance(request, order_id: int, instance_id: int) -> Instance:
-    """The instance, if it belongs to this order and this session opened its viewer."""
+    """The instance, if it belongs to this order and this session opened its viewer. The
+    order's rule (the study page's) is checked again on every frame, in the same query, so
+    a revoked access stops the frames too."""
     if order_id not in request.session.get(SESSION_KEY, []):
         raise Http404("open the study's images first")
-    order = visible_order(request, order_id)
-    instance = (Instance.objects.restrict(request.user)
-                .filter(pk=instance_id, study__order=order).first())
+    visible = Order.objects.restrict(request.user).filter(pk=order_id)
+    instance = Instance.objects.filter(pk=instance_id, study__order__in=visible).first()
     if instance is None or not instance.has_pixels:
         raise Http404("no such image in this study")
     return instance
