@@ -136,9 +136,22 @@ def test_patient_from_results_sms_to_images_download_and_share(page, notify_to_l
     page.mouse.up()
     assert viewer_state(page)[1] not in ("default", "480,2500")
     wait_for_frame(page, r"window=")
+    # The instant preview gives way to the server's rendering of the final window.
+    expect(page.locator("#frame")).not_to_have_attribute("style", re.compile("window-preview"))
     changed_picture = page.locator("#viewport").screenshot()
     assert changed_picture != first_picture
     page.screens.shot("viewer-contrast")
+
+    # A new window shows at once, remapped in the browser, while the server renders it.
+    held = []
+    page.route("**/frames/**", lambda route: held.append(route))
+    page.get_by_role("button", name="Lung").click()
+    expect(page.locator("#frame")).to_have_attribute("style", re.compile("window-preview"))
+    for route in held:
+        route.continue_()
+    page.unroute("**/frames/**")
+    wait_for_frame(page, r"window=-600\.0,1500\.0")
+    expect(page.locator("#frame")).not_to_have_attribute("style", re.compile("window-preview"))
 
     # Zoom with the button: the image grows on screen.
     before = page.locator("#frame").bounding_box()["width"]
