@@ -4,10 +4,12 @@ and its images over DICOM."""
 import ast
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
 
+from radbridge.demo.centre import EARLY_STATUS_FOR
 from tests.hl7.ris import free_port
 
 
@@ -35,11 +37,38 @@ def test_demo_starts_and_loads_the_centre_through_mllp_and_dicom(tmp_path):
     output = "".join(seen)
     assert "Demo centre loaded over MLLP" in output, output[-2000:]
     loaded = re.search(r"loaded over MLLP: (\d+) messages \((\{.*?\})\)", output)
-    # Every message acknowledged AA (the passwords printed later may contain any letters).
-    assert loaded and ast.literal_eval(loaded[2]) == {"AA": int(loaded[1])}, output[-2000:]
+    # Every message acknowledged AA but the status updates sent before their orders, which
+    # wait in the journal for a replay (the passwords printed later may contain any letters).
+    early = len(EARLY_STATUS_FOR)
+    assert loaded and ast.literal_eval(loaded[2]) == {"AA": int(loaded[1]) - early, "AE": early}
+    assert "Demo images sent over DICOM" in output, output[-2000:]
+    assert "/interfaces/journal/?status=failed" in output
     images = re.search(r"Demo images sent over DICOM: (\d+) instances \((\{.*?\})\)", output)
     assert images and ast.literal_eval(images[2]) == {"success": int(images[1])}, output[-2000:]
     assert "login: admin / " in output
     for role in ("Centre administrator", "Radiologist", "Referring physician", "Patient"):
         assert role in output, f"no demo login for {role}"
     assert "authenticator app" in output
+    assert_centre_is_living(tmp_path / "radbridge.sqlite3")
+
+
+def assert_centre_is_living(database):
+    """What a newcomer finds in the portal: sites with rooms, every modality, STAT orders,
+    reports in each state, images matched to orders, failed messages to replay."""
+    with sqlite3.connect(database) as db:
+        def one(sql):
+            return db.execute(sql).fetchall()
+
+        assert one("select count(*) from clinical_organization where kind='site'") == [(3,)]
+        assert one("select count(*) from clinical_location where organization_id is null") == [(0,)]
+        modalities = {row[0] for row in one("select distinct modality from clinical_order")}
+        assert modalities == {"CT", "MR", "CR", "US", "MG"}
+        assert one("select count(*) from clinical_order where priority='stat'")[0][0] >= 5
+        statuses = {row[0] for row in one("select status from clinical_reportversion")}
+        assert {"preliminary", "final", "corrected"} <= statuses
+        assert one("select count(*) from hl7_inboundmessage where status='failed'") == [
+            (len(EARLY_STATUS_FOR),)]
+        assert one("select count(*) from imaging_study where order_id is not null")[0][0] >= 30
+        accented = one("select family_name from clinical_patient")
+        assert any(name != name.encode("ascii", "ignore").decode() for (name,) in accented)
+        assert one("select count(*) from core_heartbeat") != [(0,)]

@@ -212,8 +212,8 @@ def test_on_a_phone_my_studies_fit_and_a_finger_scrolls_the_images(browser, live
     phone.get_by_role("link", name="View images").click()
     wait_for_frame(phone, r"/frames/1/$")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
-    phone.locator("#viewport").scroll_into_view_if_needed()
-    box = phone.locator("#viewport").bounding_box()  # now within the screen
+    phone.locator("#viewport").scroll_into_view_if_needed()  # the menu grows on a phone
+    box = phone.locator("#viewport").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 3
     touch = context.new_cdp_session(phone)
     touch.send("Input.dispatchTouchEvent",

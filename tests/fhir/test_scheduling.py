@@ -10,6 +10,7 @@ from radbridge.accounts.choices import Role
 from radbridge.clinical.models import Appointment
 from radbridge.scheduling.availability import local_instant
 from radbridge.scheduling.models import Booking
+from radbridge.scheduling.services import book_slot
 from tests.fhir.conftest import Api, patient_token, validate
 from tests.personas import make_order, make_patient, make_staff, sign_in
 from tests.scheduling.helpers import make_schedule, next_weekday
@@ -83,6 +84,7 @@ def test_a_booked_slot_reads_busy_and_a_second_booking_is_409(clerk_api, ct, mon
     assert status == 201, appointment
     validate(appointment)
     assert appointment["start"] == start.isoformat() and appointment["status"] == "booked"
+    assert appointment["slot"] == [{"reference": f"Slot/{slot_id(ct, start)}"}]
     assert response["Location"].endswith(f"/Appointment/{appointment['id']}")
     status, bundle, _ = clerk_api.get("Slot", [("status", "busy"), *day_query(monday)])
     assert [e["resource"]["start"] for e in bundle["entry"]] == [start.isoformat()]
@@ -187,3 +189,20 @@ def test_fhirpy_pages_through_a_weeks_slots(live_server, actor):
     assert len(everything) == 7 * 4 and len({s.id for s in everything}) == 28
     for slot in everything:
         validate(slot.serialize())
+
+
+def test_slot_search_queries_do_not_grow_with_the_window(clerk_api, ct, monday):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    book_slot(ct, local_instant(monday, time(8)), make_patient())
+
+    def queries_for(days: int) -> int:
+        end = (monday + timedelta(days=days)).isoformat()
+        with CaptureQueriesContext(connection) as captured:
+            status, _, _ = clerk_api.get("Slot", [("start", f"ge{monday}"), ("start", f"lt{end}")])
+        assert status == 200
+        return len(captured)
+
+    queries_for(1)  # the session's first request of the minute writes its activity
+    assert queries_for(28) == queries_for(7)

@@ -72,6 +72,22 @@ def book_the_order(client, world):
     slot = world["slot"]
     world["appointment"] = book_slot(slot.schedule, slot.start, world["patient"],
                                      order=world["order"])
+def journal_of(world) -> int:
+    """A journal entry about the world's patient (PID-3 is their identifier)."""
+    from radbridge.hl7.ingest import Received, ingest_batch
+    from tests.hl7.helpers import message, msh, pid
+
+    identifier = world["patient"].identifiers.get()
+    text = message(msh("ADT^A08", "PHI1"), "EVN|A08",
+                   pid(identifier.value, authority=identifier.assigning_authority))
+    return ingest_batch([Received(text.encode(), "mllp", "test")])[0].journal_id
+
+
+def mismatch(client, world):
+    from radbridge.imaging.models import Study
+
+    Study.objects.create(study_instance_uid="1.2.3.9", patient=world["patient"],
+                         reconciliation="mismatch")
 
 
 CASES = {
@@ -106,7 +122,10 @@ CASES = {
     "portal:appointment": (
         "patient_user", lambda w: f"/my/appointments/{w['appointment'].pk}/", book_the_order
     ),
+    "portal:journal_entry": ("admin", lambda w: f"/interfaces/journal/{journal_of(w)}/", None),
+    "portal:reconciliation": ("admin", lambda w: "/interfaces/reconciliation/", mismatch),
 }
+
 
 
 def test_every_phi_view_has_an_audit_case():

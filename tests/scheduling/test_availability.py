@@ -89,3 +89,24 @@ def test_appointment_from_the_ris_makes_its_slots_unavailable(actor):
     )
     free = [slot.start for slot in slots(schedule, day, day) if slot.free]
     assert free == [local_instant(day, time(8)), local_instant(day, time(9, 30))]
+
+
+def test_siu_from_the_ris_over_the_real_ingest_takes_the_slot():
+    from tests.fhir.conftest import ingest
+    from tests.hl7.helpers import message, msh, pid, segment
+
+    schedule = make_schedule(hours=(time(8), time(10)))
+    day = next_weekday(2)
+    start = local_instant(day, time(9))
+    ingest(
+        message(
+            msh("SIU^S12^SIU_S12", "SIU1"),
+            segment("SCH", {1: "P1", 2: "F1", 9: "30", 10: "MIN",
+                            11: f"^^^{start:%Y%m%d%H%M%S%z}"}),
+            pid(),
+            segment("RGS", {1: "1"}),
+            segment("AIL", {1: "1", 3: schedule.location.code}),
+        )
+    )
+    taken = [slot.start for slot in slots(schedule, day, day) if not slot.free]
+    assert taken == [start]

@@ -151,3 +151,14 @@ def test_two_concurrent_bookings_of_one_slot_one_wins(schedule, monday):
     assert sorted(outcomes) == ["booked", "slot taken: someone booked it first; choose another"]
     assert Booking.objects.count() == 1 and Appointment.objects.count() == 1
     assert OutboxEvent.objects.filter(topic="appointment.booked").count() == 1
+
+
+@pytest.mark.django_db
+def test_reschedule_to_another_scanner_moves_the_room_too(actor, schedule, monday):
+    other = make_schedule(hours=(time(8), time(10)))
+    appointment = book_slot(schedule, local_instant(monday, time(8)), make_patient())
+    reschedule(appointment, local_instant(monday, time(8)), other)
+    appointment.refresh_from_db()
+    assert appointment.location == other.location
+    assert Booking.objects.get().schedule == other
+    assert all(slot.free for slot in slots(schedule, monday, monday))

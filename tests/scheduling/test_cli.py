@@ -68,3 +68,23 @@ def test_demo_schedules_are_seeded_once():
     seed_schedules()
     assert sorted(Schedule.objects.values_list("code", flat=True)) == ["ct1", "mr1"]
     assert Schedule.objects.get(code="ct1").templates.count() == 10
+
+
+def test_closing_a_day_lists_the_bookings_to_move(actor):
+    from datetime import time
+
+    from radbridge.scheduling.availability import local_instant
+    from radbridge.scheduling.services import book_slot
+    from tests.personas import make_patient
+
+    from .helpers import next_weekday
+
+    run("add", "ct1", "--modality", "CT", "--room", "CT-A")
+    run("template", "ct1", "--days", "mon-sun", "--start", "08:00", "--end", "09:00",
+        "--slot-minutes", "30")
+    day = next_weekday(0)
+    appointment = book_slot(
+        Schedule.objects.get(code="ct1"), local_instant(day, time(8, 30)), make_patient()
+    )
+    shown = run("close", "ct1", "--from", day.isoformat(), "--reason", "maintenance")
+    assert f"to move: ct1 {day.isoformat()} 08:30 appointment {appointment.external_id}" in shown

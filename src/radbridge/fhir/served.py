@@ -271,7 +271,7 @@ IMAGING_STUDY = Served(
 
 APPOINTMENT = Served(
     "Appointment",
-    lambda: Appointment.objects.all(),
+    lambda: Appointment.objects.select_related("booking"),
     records.appointment_resource,
     {
         **common(),

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from radbridge.clinical.models import Appointment, Location, Order
-from radbridge.core import jobs, outbox
+from radbridge.core import audit, jobs, outbox
 from radbridge.core.models import OutboxEvent
 
 from .appointment_messages import appointment_message
@@ -86,6 +86,30 @@ def enqueue(source_key: str, message_type: str, control_id: str, text: str) -> O
             "next_attempt_at": timezone.now(),
         },
     )
+    return message
+
+
+class RetryRefused(ValueError):
+    """The message was already acknowledged: sending it again would duplicate it."""
+
+
+@transaction.atomic
+def retry_now(message_id: int) -> OutboundMessage:
+    """An operator sends a dead or waiting message again at the next worker round (one more
+    attempt: it dies again at once if that fails). Audited; locks the message."""
+    message = OutboundMessage.objects.select_for_update().filter(id=message_id).first()
+    if message is None:
+        raise RetryRefused(f"no outbound message #{message_id}")
+    if message.status == OutboundStatus.SENT:
+        raise RetryRefused(
+            f"message {message.control_id} was already acknowledged ({message.ack_code}): "
+            "sending it again would duplicate it at the receiver"
+        )
+    previous = message.status
+    message.status, message.next_attempt_at = OutboundStatus.RETRYING, timezone.now()
+    message.save(update_fields=["status", "next_attempt_at"])
+    audit.record("hl7.outbound.retried", "hl7_outbound", message.id, previous_status=previous,
+                 control_id=message.control_id, destination=message.destination)
     return message
 
 

@@ -35,7 +35,11 @@ class Slot:
     @property
     def key(self) -> str:
         """A stable identifier of the slot (FHIR Slot.id, portal form value)."""
-        return f"{self.schedule.pk}-{self.start.astimezone(UTC):%Y%m%d%H%M}"
+        return slot_key(self.schedule.pk, self.start)
+
+
+def slot_key(schedule_id: int, start: datetime) -> str:
+    return f"{schedule_id}-{start.astimezone(UTC):%Y%m%d%H%M}"
 
 
 def centre_zone():

@@ -123,7 +123,9 @@ def book_slot(
     return appointment
 
 
-def locked_booking(appointment: Appointment) -> Booking:
+def locked_booking(appointment: Appointment, also_schedule: Schedule | None = None) -> Booking:
+    """The appointment's booking, its schedule (and `also_schedule`) locked in id order, so
+    two moves between the same two schedules cannot deadlock."""
     booking = (
         Booking.objects.select_related("schedule")
         .filter(appointment_id=appointment.pk)
@@ -134,7 +136,8 @@ def locked_booking(appointment: Appointment) -> Booking:
             "this appointment was not booked in RadBridge: change it in the RIS",
             field="appointment",
         )
-    Schedule.objects.select_for_update().get(pk=booking.schedule_id)
+    ids = {booking.schedule_id, *([also_schedule.pk] if also_schedule else [])}
+    list(Schedule.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     return Booking.objects.select_for_update().get(pk=booking.pk)
 
 
@@ -144,8 +147,8 @@ def reschedule(appointment: Appointment, start: datetime, schedule: Schedule | N
 
     Emits appointment.changed (SIU S13).
     """
-    booking = locked_booking(appointment)
-    target = Schedule.objects.select_for_update().get(pk=(schedule or booking.schedule).pk)
+    booking = locked_booking(appointment, also_schedule=schedule)
+    target = Schedule.objects.get(pk=(schedule or booking.schedule).pk)
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise SchedulingError("a cancelled appointment cannot be moved", field="appointment")

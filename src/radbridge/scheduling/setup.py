@@ -6,15 +6,16 @@ and leaves an audit entry. Used by `radbridge schedule` and the demo.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 
 from radbridge.clinical.models import Location, Organization
 from radbridge.core import audit
 
+from .availability import centre_zone
 from .errors import SchedulingError
-from .models import Closure, Schedule, SlotTemplate
+from .models import Booking, Closure, Schedule, SlotTemplate
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -124,3 +125,14 @@ def add_closure(schedule: Schedule | None, first: date, last: date, reason: str)
         start=first.isoformat(), end=last.isoformat(), reason=closure.reason,
     )
     return closure
+
+
+def bookings_during(closure: Closure) -> list[Booking]:
+    """Bookings made before the closure that fall inside it: the front desk must move them."""
+    zone = centre_zone()
+    start = datetime.combine(closure.start_date, time(0), tzinfo=zone)
+    end = datetime.combine(closure.end_date + timedelta(days=1), time(0), tzinfo=zone)
+    bookings = Booking.objects.filter(starts_at__gte=start, starts_at__lt=end)
+    if closure.schedule_id:
+        bookings = bookings.filter(schedule_id=closure.schedule_id)
+    return list(bookings.select_related("schedule", "appointment__patient").order_by("starts_at"))

@@ -1,6 +1,6 @@
-"""The clinical pages of this skeleton: home per role, study lists, a study with its report,
-patients for staff. The portal issue grows these into worklists and viewers; every one
-narrows its queryset with restrict() first and audits what it shows."""
+"""The clinical pages of this skeleton: home per role, the patient's study list, a study with
+its report, patients for staff (the worklist is views/worklist.py). Every one narrows its
+queryset with restrict() first and audits what it shows."""
 
 from __future__ import annotations
 
@@ -45,24 +45,6 @@ def home(request):
 
 def order_rows(queryset):
     return queryset.select_related("patient", "ordering_practitioner", "location", "report")
-
-
-@reads_phi
-@roles_only(*CLINICAL_ROLES)
-def studies(request):
-    query = request.GET.get("q", "").strip()
-    orders = Order.objects.restrict(request.user)
-    if query:
-        orders = orders.filter(
-            Q(accession_number__iexact=query)
-            | Q(patient__family_name__icontains=query)
-            | Q(patient__given_name__icontains=query)
-        )
-    page = Paginator(order_rows(orders).order_by("-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    audit.record_reads("study_list", "order", [(o.pk, o.patient_id) for o in page], query=query)
-    return render(request, "portal/staff/studies.html", {"page": page, "query": query})
 
 
 @reads_phi

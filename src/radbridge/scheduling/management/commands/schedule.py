@@ -15,6 +15,7 @@ from ...setup import (
     add_closure,
     add_schedule,
     add_templates,
+    bookings_during,
     get_schedule,
     parse_weekdays,
 )
@@ -93,6 +94,13 @@ class Command(BaseCommand):
         start = parse_date(first)
         closure = add_closure(schedule, start, parse_date(last) if last else start, reason)
         self.stdout.write(f"{schedule.code if schedule else 'centre'}: {closure}")
+        zone = centre_zone()
+        for booking in bookings_during(closure):
+            self.stdout.write(
+                f"  still booked, to move: {booking.schedule.code} "
+                f"{booking.starts_at.astimezone(zone):%Y-%m-%d %H:%M} appointment "
+                f"{booking.appointment.external_id}"
+            )
 
     def do_slots(self, code, first, days, free, **_):
         schedule = get_schedule(code)
