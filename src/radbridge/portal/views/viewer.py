@@ -48,8 +48,8 @@ def visible_order(request, order_id: int) -> Order:
 
 
 def series_of(order: Order, user) -> list[Series]:
-    """The order's series that hold pictures, each with its images in reading order (two
-    queries whatever the number of series)."""
+    """The order's series that hold pictures, each with its images in reading order (one
+    query of images, whatever the number of series)."""
     images = (
         Instance.objects.restrict(user).filter(study__order=order, rows__isnull=False)
         .select_related("series")
@@ -58,8 +58,11 @@ def series_of(order: Order, user) -> list[Series]:
     )
     found: dict[int, Series] = {}
     for image in images:
-        series = found.setdefault(image.series_id, image.series)
-        series.__dict__.setdefault("images", []).append(image)
+        series = found.get(image.series_id)
+        if series is None:
+            series = found[image.series_id] = image.series
+            series.images = []
+        series.images.append(image)
     return list(found.values())
 
 
