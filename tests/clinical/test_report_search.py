@@ -19,10 +19,12 @@ def _acting(actor):
 
 
 @pytest.fixture(autouse=True, params=["from the index", "walking the orders"])
-def sqlite_strategy(request, monkeypatch):
-    """SQLite lists the hits first when they are few, else tests each order: both answer."""
+def strategy(request, monkeypatch):
+    """Both engines list the hits first when they are few, else test each order in the
+    worklist's order: both ways give the same answers."""
     if request.param == "walking the orders":
         monkeypatch.setattr("radbridge.clinical.search.sqlite.FEW_HITS", 0)
+        monkeypatch.setattr("radbridge.clinical.search.postgresql.FEW_HITS", 0)
 
 
 def found(text):
