@@ -3,7 +3,9 @@
 Each verb locks the schedule row (select_for_update) so bookings of one resource run one
 after another, and the unique (schedule, start) constraint on Booking is the last word if
 anything slips past. The clinical Appointment and its outbox event (appointment.booked,
-.changed or .cancelled, with the SIU trigger the RIS must hear) commit with the booking.
+.changed or .cancelled, with the SIU trigger the RIS must hear) commit with the booking, and
+so does the booked order's scheduled time (clinical `set_order_scheduled_time`), so the
+worklist, the study page and My studies show the time that is booked.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from radbridge.clinical.choices import AppointmentStatus
 from radbridge.clinical.models import Appointment, Order, Patient
+from radbridge.clinical.services import set_order_scheduled_time
 from radbridge.clinical.services.events import announce
 
 from .availability import slot_at
@@ -86,6 +89,19 @@ def announce_booking(topic: str, appointment: Appointment, trigger: str, fields:
     )
 
 
+def keep_order_in_step(appointment: Appointment) -> None:
+    """The order's scheduled time is its earliest booked appointment's; none left: cleared."""
+    if appointment.order_id is None:
+        return
+    booked = (
+        Appointment.objects.filter(order_id=appointment.order_id, status=AppointmentStatus.BOOKED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    set_order_scheduled_time(appointment.order_id, booked)
+
+
 @transaction.atomic
 def book_slot(
     schedule: Schedule,
@@ -96,9 +112,10 @@ def book_slot(
     procedure_text: str = "",
     reason: str = "",
 ) -> Appointment:
-    """Book the slot at `start` for the patient. Locks the schedule row.
+    """Book the slot at `start` for the patient. Locks the schedule row, then the order's.
 
-    Raises SlotTakenError when the slot is not free. Emits appointment.booked (SIU S12).
+    Raises SlotTakenError when the slot is not free. Emits appointment.booked (SIU S12) and,
+    for an order, order.updated with its new scheduled time.
     """
     schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
     check_order_fits(schedule, patient, order)
@@ -120,6 +137,7 @@ def book_slot(
     )
     hold(schedule, slot, appointment)
     announce_booking("appointment.booked", appointment, BOOKED, ["starts_at", "status"])
+    keep_order_in_step(appointment)
     return appointment
 
 
@@ -145,7 +163,7 @@ def locked_booking(appointment: Appointment, also_schedule: Schedule | None = No
 def reschedule(appointment: Appointment, start: datetime, schedule: Schedule | None = None):
     """Move a booking to another free slot (same schedule unless given). Locks the schedules.
 
-    Emits appointment.changed (SIU S13).
+    Emits appointment.changed (SIU S13) and order.updated for the order's new time.
     """
     booking = locked_booking(appointment, also_schedule=schedule)
     target = Schedule.objects.get(pk=(schedule or booking.schedule).pk)
@@ -161,6 +179,7 @@ def reschedule(appointment: Appointment, start: datetime, schedule: Schedule | N
     appointment.save()
     hold(target, slot, appointment)
     announce_booking("appointment.changed", appointment, RESCHEDULED, ["starts_at"])
+    keep_order_in_step(appointment)
     return appointment
 
 
@@ -178,7 +197,8 @@ def modify_booking(appointment: Appointment, reason: str) -> Appointment:
 
 @transaction.atomic
 def cancel_booking(appointment: Appointment, reason: str = "") -> Appointment:
-    """Cancel the booking and free its slot; cancelling twice changes nothing. Emits S15."""
+    """Cancel the booking and free its slot; cancelling twice changes nothing. Emits S15,
+    and order.updated when the order's scheduled time is cleared (it awaits a slot again)."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status == AppointmentStatus.CANCELLED:
         return appointment
@@ -188,4 +208,5 @@ def cancel_booking(appointment: Appointment, reason: str = "") -> Appointment:
         appointment.reason = reason[:300]
     appointment.save()
     announce_booking("appointment.cancelled", appointment, CANCELLED, ["status"])
+    keep_order_in_step(appointment)
     return appointment
