@@ -14,8 +14,9 @@ import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from radbridge.clinical.choices import AppointmentStatus
+from radbridge.clinical.choices import AppointmentStatus, OrderStatus
 from radbridge.clinical.models import Appointment, Order, Patient
 from radbridge.clinical.services import set_order_scheduled_time
 from radbridge.clinical.services.events import announce
@@ -51,6 +52,8 @@ def check_order_fits(schedule: Schedule, patient: Patient, order: Order | None) 
         return
     if order.patient_id != patient.pk:
         raise SchedulingError("the order belongs to another patient", field="order")
+    if order.status == OrderStatus.CANCELLED:
+        raise SchedulingError(f"order {order.accession_number} was cancelled", field="order")
     if order.modality and order.modality != schedule.modality:
         raise SchedulingError(
             f"schedule {schedule.code} is {schedule.modality}; the order needs {order.modality}",
@@ -59,6 +62,23 @@ def check_order_fits(schedule: Schedule, patient: Patient, order: Order | None) 
     if order.procedure_code and not schedule.serves(order.procedure_code):
         raise SchedulingError(
             f"schedule {schedule.code} does not perform {order.procedure_code}", field="schedule"
+        )
+
+
+def check_order_not_booked(order: Order | None) -> None:
+    """One booked appointment per order: a second booking would be a second exam. Locks the
+    order row (after the schedule's, as every verb here does) so two bookings of one order on
+    two schedules run one after the other."""
+    if order is None:
+        return
+    Order.objects.select_for_update().filter(pk=order.pk).first()
+    booked = Appointment.objects.filter(order=order, status=AppointmentStatus.BOOKED).first()
+    if booked is not None:
+        raise SchedulingError(
+            f"order {order.accession_number} is already booked for "
+            f"{timezone.localtime(booked.starts_at):%Y-%m-%d %H:%M}: move that appointment "
+            "instead",
+            field="order",
         )
 
 
@@ -119,6 +139,7 @@ def book_slot(
     """
     schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
     check_order_fits(schedule, patient, order)
+    check_order_not_booked(order)
     code = order.procedure_code if order else procedure_code
     if code and not schedule.serves(code):
         raise SchedulingError(f"schedule {schedule.code} does not perform {code}", field="service")
