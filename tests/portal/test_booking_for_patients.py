@@ -166,3 +166,30 @@ def test_a_cancelled_order_offers_no_booking(client, order, clerk, ct):
         "/book/confirm/", {"order": order.pk, "slot": first_free_slot(ct).key}, follow=True
     )
     assert "was cancelled" in refused.content.decode() and not Appointment.objects.exists()
+
+
+def test_front_desk_cancels_from_the_study_page_and_the_order_awaits_a_slot(
+        client, order, clerk, ct):
+    sign_in(client, clerk)
+    book_from_study_page(client, order, first_free_slot(ct))
+    appointment = Appointment.objects.get()
+    study = client.get(f"/studies/{order.pk}/").content.decode()
+    assert f"/my/appointments/{appointment.pk}/cancel/" in study
+    done = client.post(f"/my/appointments/{appointment.pk}/cancel/")
+    assert done["Location"] == f"/studies/{order.pk}/"
+    appointment.refresh_from_db()
+    order.refresh_from_db()
+    assert appointment.status == "cancelled" and order.scheduled_at is None
+    assert appointment.reason == "cancelled by front desk in the portal"
+    assert "Book a time" in client.get(done["Location"]).content.decode()
+
+
+def test_a_radiologist_cannot_cancel_a_booking(client, order, clerk, ct):
+    sign_in(client, clerk)
+    book_from_study_page(client, order, first_free_slot(ct))
+    appointment = Appointment.objects.get()
+    sign_in(client, make_staff(Role.RADIOLOGIST, all_sites=True))
+    assert "Cancel the appointment" not in client.get(f"/studies/{order.pk}/").content.decode()
+    assert client.post(f"/my/appointments/{appointment.pk}/cancel/").status_code == 404
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"

@@ -303,15 +303,23 @@ def my_appointments(request):
 
 
 @require_POST
-@roles_only(Role.PATIENT)
+@for_bookers
 def cancel_appointment(request, appointment_id: int):
+    """Patients cancel from My appointments; staff and physicians from the study page."""
     found = changeable_appointments(request.user).filter(pk=appointment_id).first()
     if found is None:
         raise Http404("no such appointment")
+    for_self = books_for_self(request)
+    who = "the patient" if for_self else Role(role_of(request.user)).label.lower()
     try:
-        cancel_booking(found, reason="cancelled by the patient in the portal")
+        cancel_booking(found, reason=f"cancelled by {who} in the portal")
     except SchedulingError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Your appointment is cancelled. The centre has been told.")
-    return redirect("portal:my_appointments")
+        messages.success(request, "Your appointment is cancelled. The centre has been told."
+                         if for_self else "The appointment is cancelled.")
+    if for_self:
+        return redirect("portal:my_appointments")
+    return redirect("portal:study", order_id=found.order_id) if found.order_id else redirect(
+        "portal:home"
+    )

@@ -80,7 +80,10 @@ def booking_links(request, order: Order) -> dict:
     booked = changeable_appointments(request.user).filter(
         order=order, status=AppointmentStatus.BOOKED, starts_at__gt=timezone.now()
     ).values_list("pk", flat=True).first()
-    return {"move_url": f"{slots}?reschedule={booked}"} if booked else {}
+    if booked is None:
+        return {}
+    return {"move_url": f"{slots}?reschedule={booked}",
+            "cancel_url": reverse("portal:appointment_cancel", args=[booked])}
 
 
 def viewer_url(order: Order) -> str | None:
