@@ -1,10 +1,12 @@
-"""A booked order's scheduled time follows its booking: booked, moved, cancelled, in the same
-transaction as the booking, with the order.updated event."""
+"""A booked order's scheduled time follows its booking (booked, moved, cancelled, here or by
+the RIS) in the same transaction as the booking, with the order.updated event."""
 
 from datetime import datetime, time
 
 import pytest
 
+from radbridge.clinical import services as clinical
+from radbridge.clinical.data import AppointmentData, IdentifierData, PatientData
 from radbridge.clinical.errors import ClinicalRuleError
 from radbridge.clinical.models import Order
 from radbridge.clinical.services import set_order_scheduled_time
@@ -99,3 +101,28 @@ def test_a_time_without_a_zone_is_refused(actor):
     order = make_order()
     with pytest.raises(ClinicalRuleError, match="time zone"):
         set_order_scheduled_time(order.pk, datetime(2030, 1, 7, 8, 0))
+
+
+def ris_appointment(order, start, status="booked"):
+    identifier = order.patient.identifiers.first()
+    return clinical.book_appointment(
+        AppointmentData(
+            external_id="RIS-7",
+            patient=PatientData([IdentifierData(identifier.value, identifier.assigning_authority)]),
+            status=status,
+            accession_number=order.accession_number,
+            starts_at=start,
+        )
+    )
+
+
+def test_an_appointment_from_the_ris_schedules_its_order_too(actor, monday):
+    order = make_order()
+    start = local_instant(monday, time(11))
+    ris_appointment(order, start)
+    order.refresh_from_db()
+    assert order.scheduled_at == start
+    ris_appointment(order, start, status="cancelled")
+    order.refresh_from_db()
+    assert order.scheduled_at is None
+    assert [u["scheduled_at"] for u in order_updates(order)] == [start.isoformat(), None]

@@ -4,7 +4,7 @@ Each verb locks the schedule row (select_for_update) so bookings of one resource
 after another, and the unique (schedule, start) constraint on Booking is the last word if
 anything slips past. The clinical Appointment and its outbox event (appointment.booked,
 .changed or .cancelled, with the SIU trigger the RIS must hear) commit with the booking, and
-so does the booked order's scheduled time (clinical `set_order_scheduled_time`), so the
+so does the booked order's scheduled time (clinical `follow_booked_appointments`), so the
 worklist, the study page and My studies show the time that is booked.
 """
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from radbridge.clinical.choices import AppointmentStatus, OrderStatus
 from radbridge.clinical.models import Appointment, Order, Patient
-from radbridge.clinical.services import set_order_scheduled_time
+from radbridge.clinical.services import follow_booked_appointments
 from radbridge.clinical.services.events import announce
 
 from .availability import slot_at
@@ -109,19 +109,6 @@ def announce_booking(topic: str, appointment: Appointment, trigger: str, fields:
     )
 
 
-def keep_order_in_step(appointment: Appointment) -> None:
-    """The order's scheduled time is its earliest booked appointment's; none left: cleared."""
-    if appointment.order_id is None:
-        return
-    booked = (
-        Appointment.objects.filter(order_id=appointment.order_id, status=AppointmentStatus.BOOKED)
-        .order_by("starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
-    set_order_scheduled_time(appointment.order_id, booked)
-
-
 @transaction.atomic
 def book_slot(
     schedule: Schedule,
@@ -158,7 +145,8 @@ def book_slot(
     )
     hold(schedule, slot, appointment)
     announce_booking("appointment.booked", appointment, BOOKED, ["starts_at", "status"])
-    keep_order_in_step(appointment)
+    if appointment.order_id:
+        follow_booked_appointments(appointment.order_id)
     return appointment
 
 
@@ -200,7 +188,8 @@ def reschedule(appointment: Appointment, start: datetime, schedule: Schedule | N
     appointment.save()
     hold(target, slot, appointment)
     announce_booking("appointment.changed", appointment, RESCHEDULED, ["starts_at"])
-    keep_order_in_step(appointment)
+    if appointment.order_id:
+        follow_booked_appointments(appointment.order_id)
     return appointment
 
 
@@ -229,5 +218,6 @@ def cancel_booking(appointment: Appointment, reason: str = "") -> Appointment:
         appointment.reason = reason[:300]
     appointment.save()
     announce_booking("appointment.cancelled", appointment, CANCELLED, ["status"])
-    keep_order_in_step(appointment)
+    if appointment.order_id:
+        follow_booked_appointments(appointment.order_id)
     return appointment

@@ -4,6 +4,7 @@ from .appointments import book_appointment
 from .documents import attach_document
 from .orders import (
     cancel_order,
+    follow_booked_appointments,
     place_order,
     record_images_available,
     set_order_scheduled_time,
@@ -26,6 +27,7 @@ __all__ = [
     "cancel_order",
     "change_patient_identifier",
     "finalize_report",
+    "follow_booked_appointments",
     "find_patient",
     "merge_patients",
     "place_location",

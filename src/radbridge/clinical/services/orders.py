@@ -6,10 +6,10 @@ from datetime import datetime
 
 from django.db import transaction
 
-from ..choices import OrderStatus, Priority
+from ..choices import AppointmentStatus, OrderStatus, Priority
 from ..data import OrderData
 from ..errors import ClinicalRuleError
-from ..models import Order
+from ..models import Appointment, Order
 from .events import announce
 from .patients import register_patient, upsert_location, upsert_practitioner
 
@@ -189,3 +189,16 @@ def set_order_scheduled_time(order_id: int, scheduled_at: datetime | None) -> Or
             **order_payload(order),
         )
     return order
+
+
+def follow_booked_appointments(order_id: int) -> Order:
+    """Set the order's scheduled time to its earliest booked appointment's (none: cleared),
+    after an appointment for it was booked, moved or cancelled, here or by the RIS. Runs in
+    the caller's transaction; see set_order_scheduled_time."""
+    booked = (
+        Appointment.objects.filter(order_id=order_id, status=AppointmentStatus.BOOKED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    return set_order_scheduled_time(order_id, booked)
