@@ -11,6 +11,7 @@ from radbridge.accounts.choices import Role
 from radbridge.clinical.models import Appointment
 from radbridge.scheduling.availability import slots
 from tests.personas import (
+    make_centre_admin,
     make_clinic,
     make_location,
     make_order,
@@ -193,3 +194,24 @@ def test_a_radiologist_cannot_cancel_a_booking(client, order, clerk, ct):
     assert client.post(f"/my/appointments/{appointment.pk}/cancel/").status_code == 404
     appointment.refresh_from_db()
     assert appointment.status == "booked"
+
+
+@pytest.mark.parametrize("make_booker", [
+    lambda site: make_staff(Role.TECHNOLOGIST, sites=[site]),
+    lambda site: make_centre_admin(),
+], ids=["technologist", "centre-admin"])
+def test_technologists_and_centre_administrators_book_too(client, site, order, ct, make_booker):
+    sign_in(client, make_booker(site))
+    done = book_from_study_page(client, order, first_free_slot(ct))
+    assert done["Location"] == f"/studies/{order.pk}/"
+
+
+@pytest.mark.parametrize("query", [
+    "order=abc", "order=999999", "order=", "reschedule=-1", "order={order}&slot=garbage",
+    "order={order}%00", "order=" + "9" * 400,
+])
+def test_hostile_or_malformed_staff_choices_are_404(client, order, clerk, ct, query):
+    sign_in(client, clerk)
+    query = query.format(order=order.pk)
+    assert client.get(f"/book/confirm/?{query}").status_code == 404
+    assert not Appointment.objects.exists()

@@ -1,18 +1,21 @@
 """A booked order's scheduled time follows its booking (booked, moved, cancelled, here or by
 the RIS) in the same transaction as the booking, with the order.updated event."""
 
+import threading
 from datetime import datetime, time
 
 import pytest
+from django.db import close_old_connections, connection
 
 from radbridge.clinical import services as clinical
 from radbridge.clinical.data import AppointmentData, IdentifierData, PatientData
 from radbridge.clinical.errors import ClinicalRuleError
-from radbridge.clinical.models import Order
+from radbridge.clinical.models import Appointment, Order
 from radbridge.clinical.services import set_order_scheduled_time
+from radbridge.core.audit import Actor, acting_as
 from radbridge.core.models import OutboxEvent
 from radbridge.scheduling.availability import local_instant
-from radbridge.scheduling.errors import SlotTakenError
+from radbridge.scheduling.errors import SchedulingError, SlotTakenError
 from radbridge.scheduling.offer import awaiting_booking
 from radbridge.scheduling.services import book_slot, cancel_booking, reschedule
 from tests.personas import make_order, make_patient
@@ -126,3 +129,34 @@ def test_an_appointment_from_the_ris_schedules_its_order_too(actor, monday):
     order.refresh_from_db()
     assert order.scheduled_at is None
     assert [u["scheduled_at"] for u in order_updates(order)] == [start.isoformat(), None]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_bookings_of_one_order_on_two_scanners_one_wins(schedule, monday):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    order = make_order()
+    scanners = [schedule, make_schedule(hours=(time(8), time(10)))]
+    start = local_instant(monday, time(8))
+    barrier, outcomes = threading.Barrier(2), []
+
+    def attempt(scanner):
+        try:
+            with acting_as(Actor(name=f"test:{scanner.pk}")):
+                barrier.wait()
+                book_slot(scanner, start, order.patient, order=order)
+            outcomes.append("booked")
+        except SchedulingError as error:
+            outcomes.append("already booked" if "already booked" in str(error) else str(error))
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(s,)) for s in scanners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already booked", "booked"]
+    assert Appointment.objects.filter(order=order).count() == 1
+    assert len(order_updates(order)) == 1
