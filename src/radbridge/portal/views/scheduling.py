@@ -159,10 +159,11 @@ def slots_url(choice: Choice, **extra) -> str:
     return f"{reverse('portal:book_slots')}?{urlencode({**choice.query, **extra})}"
 
 
-def study_url(choice: Choice) -> str:
-    return reverse("portal:study", args=[choice.order.pk]) if choice.order else reverse(
-        "portal:home"
-    )
+def study_url(order_id: int | None) -> str:
+    """Where staff return after booking: the order's study page (home for an order-less one)."""
+    if order_id is None:
+        return reverse("portal:home")
+    return reverse("portal:study", args=[order_id])
 
 
 def wording(request, choice: Choice) -> dict:
@@ -170,7 +171,8 @@ def wording(request, choice: Choice) -> dict:
     if books_for_self(request):
         return {"for_self": True, "back_url": reverse("portal:book"),
                 "back_label": "Choose another exam"}
-    return {"for_self": False, "back_url": study_url(choice), "back_label": "Back to the study"}
+    return {"for_self": False, "back_url": study_url(getattr(choice.order, "pk", None)),
+            "back_label": "Back to the study"}
 
 
 @reads_phi
@@ -267,7 +269,7 @@ def book_confirm(request):
         return redirect("portal:appointment", appointment_id=appointment.pk)
     when = date_format(timezone.localtime(appointment.starts_at), "l j F Y, H:i")
     messages.success(request, f"Booked for {patient.display_name}: {when}.")
-    return redirect(study_url(choice))
+    return redirect(study_url(appointment.order_id))
 
 
 def my_appointment_rows(user):
@@ -318,8 +320,4 @@ def cancel_appointment(request, appointment_id: int):
     else:
         messages.success(request, "Your appointment is cancelled. The centre has been told."
                          if for_self else "The appointment is cancelled.")
-    if for_self:
-        return redirect("portal:my_appointments")
-    return redirect("portal:study", order_id=found.order_id) if found.order_id else redirect(
-        "portal:home"
-    )
+    return redirect("portal:my_appointments" if for_self else study_url(found.order_id))
