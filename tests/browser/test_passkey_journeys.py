@@ -6,6 +6,7 @@ from base64 import b32encode
 import pyotp
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from radbridge.accounts.choices import Role
@@ -100,3 +101,25 @@ def test_passkey_added_on_account_page_is_listed_and_once_removed_no_longer_offe
     page.wait_for_url("**/login/code/**")
     expect(page.get_by_role("button", name="Use your passkey")).to_have_count(0)
     assert AuditEntry.objects.filter(action="auth.passkey_removed").count() == 1
+
+
+def test_passkey_of_one_user_is_not_accepted_for_another(page, authenticator):
+    order = make_order(report_text="secret finding")
+    make_staff(Role.RADIOLOGIST, username="alice", password=PASSWORD, all_sites=True)
+    bob = make_staff(Role.RADIOLOGIST, username="bob", password=PASSWORD, all_sites=True)
+    WebAuthnCredential.objects.create(  # Bob's own passkey lives on another device
+        user=bob, name="Passkey 1", confirmed=True, credential_id=b"bob's device", public_key=b"-"
+    )
+    sign_in(page, "alice")
+    page.get_by_role("button", name="Add a passkey").click()
+    page.wait_for_url("**/backup-codes/**")
+    sign_out(page)
+
+    sign_in(page, "bob")  # this browser holds only Alice's passkey
+    page.wait_for_url("**/login/code/**")
+    page.get_by_role("button", name="Use your passkey").click()
+    expect(page.locator("#passkey-verification-status-message")).to_contain_text("not allowed")
+    page.screens.shot("refused")
+    page.goto(f"/studies/{order.pk}/")
+    page.wait_for_url("**/login/code/**")
+    assert not AuditEntry.objects.filter(action="auth.2fa_passed").exists()

@@ -119,6 +119,7 @@ def test_account_page_lists_passkeys(client):
     sign_in(client, user)
     page = client.get("/account/").content.decode()
     assert "Passkey 1" in page and 'id="passkey-register-button"' in page
+    assert "an authenticator app, 1 passkey and 10 unused backup codes" in page
     assert 'type="application/json"' in page and "<script>" not in page
 
 
