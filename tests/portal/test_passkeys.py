@@ -8,10 +8,17 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from radbridge.accounts.choices import Role
 from radbridge.accounts.services import passkeys, twofactor
+from radbridge.accounts.services.users import reset_two_factor
 from radbridge.accounts.services.errors import AccountsError
 from radbridge.core.models import AuditEntry
 from tests.accounts.soft_authenticator import SoftAuthenticator
-from tests.personas import make_order, make_patient_user, make_staff, sign_in
+from tests.personas import (
+    make_centre_admin,
+    make_order,
+    make_patient_user,
+    make_staff,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple 42"
@@ -173,3 +180,11 @@ def test_passkey_cannot_be_added_before_passing_the_existing_second_factor(clien
     password_step(client, user)
     response = client.post("/account/passkeys/register/begin/")
     assert response.status_code == 403 and "verify your identity" in response.json()["detail"]
+
+
+def test_administrator_reset_of_second_factor_removes_passkeys_too(client):
+    user, authenticator = staff_with_passkey(client)
+    reset_two_factor(make_centre_admin(), user)
+    assert not twofactor.has_two_factor(user)
+    assert AuditEntry.objects.get(action="auth.2fa_reset").detail["devices_removed"] == 1
+    assert password_step(client, user)["Location"].startswith("/account/two-factor/")  # enrol
