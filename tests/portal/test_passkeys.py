@@ -8,8 +8,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from radbridge.accounts.choices import Role
 from radbridge.accounts.services import passkeys, twofactor
-from radbridge.accounts.services.users import reset_two_factor
 from radbridge.accounts.services.errors import AccountsError
+from radbridge.accounts.services.users import reset_two_factor
 from radbridge.core.models import AuditEntry
 from tests.accounts.soft_authenticator import SoftAuthenticator
 from tests.personas import (
