@@ -188,3 +188,11 @@ def test_administrator_reset_of_second_factor_removes_passkeys_too(client):
     assert not twofactor.has_two_factor(user)
     assert AuditEntry.objects.get(action="auth.2fa_reset").detail["devices_removed"] == 1
     assert password_step(client, user)["Location"].startswith("/account/two-factor/")  # enrol
+
+
+def test_patient_turning_two_step_sign_in_off_removes_their_passkeys(client):
+    user = make_patient_user(password=PASSWORD)
+    password_step(client, user)
+    assert enrol_passkey(client, new_authenticator()).status_code == 200
+    client.post("/account/two-factor/remove/")
+    assert not passkeys.has_passkey(user) and not twofactor.has_two_factor(user)
