@@ -100,6 +100,8 @@ urlpatterns = [
     path("interfaces/", interfaces.system_health, name="health"),
     path("interfaces/journal/", interfaces.journal_list, name="journal"),
     path("interfaces/journal/<int:message_id>/", interfaces.journal_entry, name="journal_entry"),
+    path("interfaces/journal/replay-failed/", interfaces.journal_replay_failed,
+         name="journal_replay_failed"),
     path("interfaces/journal/<int:message_id>/replay/", interfaces.journal_replay,
          name="journal_replay"),
     path("interfaces/outbound/", interfaces.outbound_queue, name="outbound"),
