@@ -196,6 +196,10 @@ class PostgresLoader:
                     copy.write_row(row)
 
     def finish(self) -> None:
+        # Committed first: the foreign keys are checked at commit, and no index can be built
+        # on a table with checks pending.
+        self.connection.commit()
+        self.connection.autocommit = True
         self.connection.execute("SET maintenance_work_mem = '512MB'")
         for definition in self.index_definitions:
             self.connection.execute(definition)
@@ -204,8 +208,6 @@ class PostgresLoader:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))"
             )
-        self.connection.commit()
-        self.connection.autocommit = True
         self.connection.execute("VACUUM ANALYZE")
         self.connection.close()
 

@@ -1,5 +1,5 @@
-"""The README's run command: `radbridge demo` comes up and loads its centre over MLLP
-and its images over DICOM."""
+"""The README's run command: `radbridge demo` comes up, loads its centre over MLLP and its
+images over DICOM, and a newcomer signing in with the printed logins sees it living."""
 
 import ast
 import os
@@ -8,6 +8,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+
+import httpx
+import pyotp
 
 from radbridge.demo.centre import EARLY_STATUS_FOR
 from tests.hl7.ris import free_port
@@ -31,9 +34,15 @@ def test_demo_starts_and_loads_the_centre_through_mllp_and_dicom(tmp_path):
             seen.append(line)
             if "Send your own HL7" in line or time.monotonic() > deadline:
                 break
+        signed_in = sign_in_as_centre_admin("".join(seen), env["RADBRIDGE_HTTP_PORT"])
+        dashboard = signed_in.get("/dashboard/")
+        journal = signed_in.get("/interfaces/journal/", params={"status": "failed"})
     finally:
         process.terminate()
         process.wait(30)
+    assert dashboard.status_code == 200 and dashboard.text.count('<svg class="chart"') == 3
+    assert "Harbour Road Imaging" in dashboard.text and "Île-Verte Radiologie" in dashboard.text
+    assert journal.text.count("DEMO-EARLY") == len(EARLY_STATUS_FOR)
     output = "".join(seen)
     assert "Demo centre loaded over MLLP" in output, output[-2000:]
     loaded = re.search(r"loaded over MLLP: (\d+) messages \((\{.*?\})\)", output)
@@ -72,3 +81,19 @@ def assert_centre_is_living(database):
         accented = one("select family_name from clinical_patient")
         assert any(name != name.encode("ascii", "ignore").decode() for (name,) in accented)
         assert one("select count(*) from core_heartbeat") != [(0,)]
+
+
+def sign_in_as_centre_admin(output: str, port: str) -> httpx.Client:
+    """What a newcomer does with the printed logins: password, then the authenticator code."""
+    password = re.search(r"centre-admin / (\S+)", output)[1]
+    key = re.search(r"add the key (\w+)", output)[1]
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True)
+
+    def post_form(url: str, **fields):
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get(url).text)[1]
+        return client.post(url, data={"csrfmiddlewaretoken": token, **fields},
+                           headers={"Referer": f"{client.base_url}{url}"})
+
+    post_form("/login/", username="centre-admin", password=password)
+    post_form("/login/code/", token=pyotp.TOTP(key).now())
+    return client

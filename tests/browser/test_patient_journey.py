@@ -2,7 +2,8 @@
 link leads to sign-up, My studies shows the study with its state, the report opens, the
 images load and change as the patient scrolls and changes the contrast, the study downloads
 as a zip, and a doctor opens the study with a share code. Then the same on a phone, with
-touch. Screenshots of each step are kept under test-artifacts/browser/."""
+touch, and the notification preferences. Screenshots of each step are kept under
+test-artifacts/browser/."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from radbridge.clinical.models import Order
 from radbridge.core import outbox
 from radbridge.core.models import OutboxEvent
 from radbridge.notify import delivery
-from radbridge.notify.models import Delivery
+from radbridge.notify.models import ContactPreference, Delivery
 from tests.browser.conftest import ARTIFACTS, Screens
 from tests.imaging.conftest import dicom_storage_dir  # noqa: F401 - autouse: files in tmp
 from tests.imaging.helpers import receive
@@ -135,9 +136,22 @@ def test_patient_from_results_sms_to_images_download_and_share(page, notify_to_l
     page.mouse.up()
     assert viewer_state(page)[1] not in ("default", "480,2500")
     wait_for_frame(page, r"window=")
+    # The instant preview gives way to the server's rendering of the final window.
+    expect(page.locator("#frame")).not_to_have_attribute("style", re.compile("window-preview"))
     changed_picture = page.locator("#viewport").screenshot()
     assert changed_picture != first_picture
     page.screens.shot("viewer-contrast")
+
+    # A new window shows at once, remapped in the browser, while the server renders it.
+    held = []
+    page.route("**/frames/**", lambda route: held.append(route))
+    page.get_by_role("button", name="Lung").click()
+    expect(page.locator("#frame")).to_have_attribute("style", re.compile("window-preview"))
+    for route in held:
+        route.continue_()
+    page.unroute("**/frames/**")
+    wait_for_frame(page, r"window=-600\.0,1500\.0")
+    expect(page.locator("#frame")).not_to_have_attribute("style", re.compile("window-preview"))
 
     # Zoom with the button: the image grows on screen.
     before = page.locator("#frame").bounding_box()["width"]
@@ -213,3 +227,26 @@ def test_on_a_phone_my_studies_fit_and_a_finger_scrolls_the_images(browser, live
     phone.screens.shot("viewer-phone")
     context.close()
     assert not violations, violations
+
+
+def test_patient_chooses_email_in_french_with_quiet_hours(page, notify_to_live_server):
+    patient = make_patient(birth_date=BIRTH_DATE, phone=MOBILE)
+    make_patient_user(patient, username="jane", password=PASSWORD)
+    page.goto("/login/")
+    page.get_by_label("Username").fill("jane")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Notifications").click()
+    page.get_by_label("Email only").check()
+    page.get_by_label("Language of messages").select_option("fr")
+    page.get_by_label("Quiet hours from").fill("22:00")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.get_by_text("Give both ends of your quiet hours")).to_be_visible()
+    page.screens.shot("preferences-error")
+    page.get_by_label("Quiet hours until").fill("07:30")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.get_by_text("Your notification preferences are saved.")).to_be_visible()
+    page.screens.shot("preferences-saved")
+    saved = ContactPreference.objects.get(patient=patient)
+    assert (saved.channels, saved.language, str(saved.quiet_hours_end)) == (
+        "email", "fr", "07:30:00")

@@ -4,7 +4,7 @@
 import pytest
 
 from radbridge.clinical.data import ReportData
-from radbridge.clinical.models import Order, Patient
+from radbridge.clinical.models import Order, Patient, ReportVersion
 from radbridge.clinical.search import fold_name, report_snippets, search_reports
 from radbridge.clinical.search.sqlite import fts5_query
 from radbridge.clinical.services.reports import finalize_report
@@ -19,10 +19,12 @@ def _acting(actor):
 
 
 @pytest.fixture(autouse=True, params=["from the index", "walking the orders"])
-def sqlite_strategy(request, monkeypatch):
-    """SQLite lists the hits first when they are few, else tests each order: both answer."""
+def strategy(request, monkeypatch):
+    """Both engines list the hits first when they are few, else test each order in the
+    worklist's order: both ways give the same answers."""
     if request.param == "walking the orders":
         monkeypatch.setattr("radbridge.clinical.search.sqlite.FEW_HITS", 0)
+        monkeypatch.setattr("radbridge.clinical.search.postgresql.FEW_HITS", 0)
 
 
 def found(text):
@@ -83,3 +85,13 @@ def test_fts5_query_quotes_every_word():
         '"pulmonary" AND ("ground glass" OR "nodule") NOT ("calcified")'
     )
     assert fts5_query("- \" ''") is None
+
+
+def test_index_follows_text_updates_and_deletions():
+    order = make_order(report_text="Old text about a meniscus tear.")
+    version = order.report.versions.get()
+    ReportVersion.objects.filter(pk=version.pk).update(text="New text about an effusion.")
+    assert found("meniscus") == set()
+    assert found("effusion") == {order.accession_number}
+    order.report.delete()
+    assert found("effusion") == set()

@@ -4,6 +4,8 @@ patients and physicians get 404; bad dates get a clear answer."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from radbridge.accounts.choices import Role
@@ -125,9 +127,6 @@ def test_line_chart_skips_days_without_values():
 
 
 def test_dashboard_queries_do_not_grow_with_the_centre(client):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     sign_in(client, make_centre_admin())
     client.get("/dashboard/")  # a first request loads the session
     counts = []

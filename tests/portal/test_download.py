@@ -98,3 +98,23 @@ def test_a_file_the_dicomdir_cannot_index_still_travels_outside_the_set(alice, m
         study_archive.zip_stream(study_archive.study_members(instances, None)))))
     assert archive.read("OTHER/IM000001") == stored_bytes(instances[0])
     assert "DICOMDIR" in archive.namelist()
+
+
+def test_served_over_asgi_the_zip_still_streams_piece_by_piece(alice, monkeypatch):
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    monkeypatch.setattr(study_archive, "CHUNK", 256)
+
+    async def fetch():
+        client = AsyncClient()
+        await client.aforce_login(alice.user,
+                                  backend="django.contrib.auth.backends.ModelBackend")
+        response = await client.get(f"/studies/{alice.order.pk}/download/")
+        assert response.status_code == 200 and response.is_async
+        return [piece async for piece in response.streaming_content]
+
+    pieces = async_to_sync(fetch)()
+    assert len(pieces) > 3
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(pieces)))
+    assert archive.testzip() is None and "DICOMDIR" in archive.namelist()

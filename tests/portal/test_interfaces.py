@@ -2,13 +2,18 @@
 replay of a failed message, the outbound queue's retry, reconciliation, system health.
 Only administrators see it (others: 404); front desk staff reconcile."""
 
+from datetime import timedelta
+
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from radbridge.accounts.choices import Role
 from radbridge.clinical.models import Order
-from radbridge.core.health import HeartbeatThread, beat
-from radbridge.core.models import AuditEntry, Heartbeat
+from radbridge.core import outbox
+from radbridge.core.health import HeartbeatThread, beat, outbox_lag
+from radbridge.core.models import AuditEntry, Heartbeat, OutboxEvent
 from radbridge.hl7.ingest import Received, ingest_batch
 from radbridge.hl7.models import InboundMessage, OutboundMessage
 from radbridge.imaging.models import Study
@@ -202,9 +207,6 @@ def test_unknown_journal_entry_is_404(admin_client):
 
 
 def test_journal_page_queries_do_not_grow_with_the_journal(admin_client):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     admin_client.get("/interfaces/journal/")  # a first request loads the session
     counts = []
     for round_number in range(2):
@@ -222,14 +224,6 @@ def test_health_check_again_answers_htmx_with_the_panel_only(admin_client):
 
 
 def test_health_shows_how_long_an_event_has_waited(admin_client):
-    from datetime import timedelta
-
-    from django.db import transaction
-
-    from radbridge.core import outbox
-    from radbridge.core.health import outbox_lag
-    from radbridge.core.models import OutboxEvent
-
     with transaction.atomic():
         event = outbox.emit("order.placed", "order", 1)
     OutboxEvent.objects.filter(pk=event.pk).update(
@@ -237,3 +231,38 @@ def test_health_shows_how_long_an_event_has_waited(admin_client):
     lags = {lag.consumer: lag.lag_seconds for lag in outbox_lag()}
     assert lags["hl7-outbound-orders"] >= 300
     assert "hl7-outbound-orders" in admin_client.get("/interfaces/").content.decode()
+
+
+def test_replay_all_failed_applies_those_whose_cause_is_fixed(admin_client, failed):
+    other = receive(status_change("STATUS9", "ACC909"))
+    receive(orm("ORDER9", "ACC900"))  # only the first one's order arrives
+    response = admin_client.post("/interfaces/journal/replay-failed/", follow=True)
+    assert "Replayed 2: 1 applied, 1 still failing" in response.content.decode()
+    failed.refresh_from_db()
+    other.refresh_from_db()
+    assert (failed.status, other.status) == ("applied", "failed")
+
+
+def test_others_cannot_replay_all(client, failed):
+    sign_in(client, make_staff(Role.FRONT_DESK, all_sites=True))
+    assert client.post("/interfaces/journal/replay-failed/").status_code == 404
+    failed.refresh_from_db()
+    assert failed.status == "failed"
+
+
+def test_journal_search_by_dates_keeps_whole_days(admin_client, failed):
+    today = timezone.localdate()
+    page = admin_client.get("/interfaces/journal/", {"first_day": today.isoformat(),
+                                                     "last_day": today.isoformat()})
+    assert "STATUS1" in page.content.decode()
+    yesterday = (today - timedelta(days=1)).isoformat()
+    page = admin_client.get("/interfaces/journal/", {"last_day": yesterday})
+    assert "STATUS1" not in page.content.decode()
+
+
+def test_a_huge_message_shows_its_beginning_and_says_so(admin_client):
+    notes = "".join(f"NTE|{n}||{'x' * 900}\r" for n in range(400))
+    row = receive(orm("BIG1", "ACCBIG").rstrip("\r") + "\r" + notes)
+    page = admin_client.get(f"/interfaces/journal/{row.pk}/").content.decode()
+    assert 'id="shortened"' in page and "300 segments" in page
+    assert len(page) < 2_000_000

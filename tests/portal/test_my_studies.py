@@ -80,3 +80,22 @@ def test_my_studies_stays_within_its_query_budget(client, django_assert_max_num_
     sign_in(client, make_patient_user(patient))
     with django_assert_max_num_queries(13):
         assert client.get("/my/studies/").status_code == 200
+
+
+def test_images_still_arriving_can_be_viewed_but_are_not_yet_ready(client, actor, settings,
+                                                                   tmp_path):
+    from radbridge.imaging.choices import Availability
+    from radbridge.imaging.models import Study
+    from tests.scenarios import patient_record
+
+    settings.STORAGES = {**settings.STORAGES, "dicom": {
+        "BACKEND": "radbridge.imaging.storage.DurableFileSystemStorage",
+        "OPTIONS": {"location": tmp_path / "dicom"}}}
+    record = patient_record("Alice")
+    Order.objects.filter(pk=record.order.pk).update(status=OrderStatus.SCHEDULED)
+    sign_in(client, record.user)
+    receiving = client.get("/my/studies/")
+    assert cards(receiving) == [(record.order.accession_number, "Scheduled")]
+    assert f"/studies/{record.order.pk}/images/" in receiving.content.decode()
+    Study.objects.filter(pk=record.study.pk).update(availability=Availability.AVAILABLE)
+    assert cards(client.get("/my/studies/")) == [(record.order.accession_number, "Images ready")]

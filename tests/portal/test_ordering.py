@@ -24,6 +24,7 @@ from tests.personas import (
     make_patient,
     make_patient_user,
     make_physician,
+    make_site,
     make_staff,
     sign_in,
 )
@@ -280,3 +281,37 @@ def test_front_desk_upload_names_a_known_doctor_and_cannot_invent_one(client, pa
     order = Order.objects.get(accession_number="FD2")
     doctor.refresh_from_db()
     assert order.ordering_practitioner == doctor and doctor.family_name != "Renamed"
+
+
+def test_front_desk_at_some_sites_orders_at_one_of_them_and_follows_the_order(client):
+    site, elsewhere = make_site(), make_site()
+    room, other_room = make_location(site), make_location(elsewhere)
+    patient = make_order(location=room).patient
+    clerk = make_staff(Role.FRONT_DESK, sites=[site])
+    sign_in(client, clerk)
+    page = client.get("/orders/new/").content.decode()
+    assert room.name in page and other_room.name not in page
+    missing = client.post("/orders/new/", form(patient))
+    assert missing.status_code == 400 and "This field is required" in missing.content.decode()
+    elsewhere_answer = client.post("/orders/new/", form(patient, location=other_room.pk))
+    assert elsewhere_answer.status_code == 400
+    assert client.post("/orders/new/", form(patient, location=room.pk)).status_code == 302
+    placed = Order.objects.get(patient=patient, procedure_code="CTHEAD")
+    assert placed.accession_number in client.get("/orders/").content.decode()
+
+
+def test_uploads_keep_known_locations_only_and_site_staff_name_their_own(client, patient):
+    site = make_site()
+    room = make_location(site)
+    make_order(patient, location=room)
+    clerk = make_staff(Role.FRONT_DESK, sites=[site])
+    sign_in(client, clerk)
+    mrn = patient.identifiers.get().value
+    with_room = orm(mrn, "LOC1").replace(b"\rORC", f"\rPV1|1|O|{room.code}\rORC".encode())
+    unknown_room = orm(mrn, "LOC2").replace(b"\rORC", b"\rPV1|1|O|NOWHERE\rORC")
+    answer = upload(client, unknown_room)
+    assert answer.status_code == 400 and "PV1-3 (assigned patient location) is NOWHERE" in (
+        answer.content.decode())
+    assert upload(client, with_room).status_code == 302
+    assert Order.objects.get(accession_number="LOC1").location == room
+    assert "LOC1" in client.get("/orders/").content.decode()

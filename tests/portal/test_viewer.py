@@ -156,3 +156,27 @@ def test_the_viewer_opens_on_the_series_the_study_page_links_to(client, alice):
     assert len(data["series"]) == 2 and data["start"] == 1
     assert client.get(f"/studies/{alice.order.pk}/images/?series=9.9").context[
         "viewer_data"]["start"] == 0
+
+
+def test_the_study_page_links_each_series_to_the_viewer_and_offers_the_download(client, alice):
+    sign_in(client, alice.user)
+    html = client.get(f"/studies/{alice.order.pk}/").content.decode()
+    series_uid = alice.instance.series.series_instance_uid
+    assert f'href="/studies/{alice.order.pk}/images/?series={series_uid}"' in html
+    assert f'href="/studies/{alice.order.pk}/download/"' in html
+
+
+def test_revoked_access_stops_the_frames_of_an_open_viewer(client, alice):
+    from django.utils import timezone
+
+    from radbridge.accounts.models import Consent
+    from tests.personas import make_physician
+
+    other_doctor = make_physician()
+    consent = Consent.objects.create(patient=alice.patient, physician=other_doctor,
+                                     source="staff")
+    sign_in(client, other_doctor)
+    assert client.get(f"/studies/{alice.order.pk}/images/").status_code == 200
+    assert client.get(frame_url(alice)).status_code == 200
+    Consent.objects.filter(pk=consent.pk).update(revoked_at=timezone.now())
+    assert client.get(frame_url(alice)).status_code == 404

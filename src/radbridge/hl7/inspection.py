@@ -59,12 +59,23 @@ class ParsedSegment:
     fields: list[ParsedField]
 
 
+# A journal entry may hold a 10 MB message; a page shows enough of it to read, and says so.
+MAX_SHOWN_CHARS = 200_000
+MAX_SHOWN_SEGMENTS = 300
+
+
 @dataclass
 class Inspection:
     text: str
     segments: list[ParsedSegment] = field(default_factory=list)
     problem: str = ""
     message: Message | None = None
+    total_chars: int = 0
+    total_segments: int = 0
+
+    @property
+    def shortened(self) -> bool:
+        return len(self.text) < self.total_chars or len(self.segments) < self.total_segments
 
 
 def inspect(row: InboundMessage) -> Inspection:
@@ -72,13 +83,15 @@ def inspect(row: InboundMessage) -> Inspection:
     try:
         text = decode_message(raw).text
     except HL7Error as error:
-        return Inspection(raw.decode("utf-8", "replace"), problem=str(error))
+        text = raw.decode("utf-8", "replace")
+        return Inspection(text[:MAX_SHOWN_CHARS], problem=str(error), total_chars=len(text))
+    shown = text[:MAX_SHOWN_CHARS]
     try:
         message = parse_message(text)
     except HL7Error as error:
-        return Inspection(text, problem=str(error))
+        return Inspection(shown, problem=str(error), total_chars=len(text))
     segments = []
-    for segment in message:
+    for segment in list(message)[:MAX_SHOWN_SEGMENTS]:
         names = FIELD_NAMES.get(segment.name, {})
         fields = [
             ParsedField(f"{segment.name}-{number}", names.get(number, ""), segment[number])
@@ -86,7 +99,8 @@ def inspect(row: InboundMessage) -> Inspection:
             if segment[number]
         ]
         segments.append(ParsedSegment(segment.name, segment.index, fields))
-    return Inspection(text, segments, message=message)
+    return Inspection(shown, segments, message=message, total_chars=len(text),
+                      total_segments=len(message))
 
 
 def patient_id_of(inspection: Inspection) -> int | None:

@@ -12,7 +12,8 @@ from django import forms
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 
-from radbridge.accounts.permissions import orderable_patients
+from radbridge.accounts.choices import STAFF_ROLES
+from radbridge.accounts.permissions import orderable_patients, profile_of, role_of
 from radbridge.clinical.choices import Priority
 from radbridge.clinical.models import Location, Patient
 
@@ -56,6 +57,22 @@ def matching(patients, find: str):
         Q(family_name__icontains=find) | Q(given_name__icontains=find)
         | Q(pk__in=Patient.objects.filter(identifiers__value__iexact=find).values("pk"))
     )
+
+
+def site_limited(user) -> bool:
+    """Staff who work at some sites only: their orders must be at one of them, or they
+    could not follow the order afterwards."""
+    profile = profile_of(user)
+    return role_of(user) in STAFF_ROLES and profile is not None and not profile.all_sites
+
+
+def locations_for(user):
+    locations = Location.objects.order_by("name", "code")
+    if site_limited(user):
+        profile = profile_of(user)
+        locations = locations.filter(Q(pk__in=profile.locations.values("pk"))
+                                     | Q(organization__in=profile.sites.values("pk")))
+    return locations
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -122,6 +139,11 @@ class OrderForm(forms.Form):
         else:
             patients = matching(patients, find)[:PATIENT_CHOICES]
         self.fields["patient"].queryset = patients
+        self.fields["location"].queryset = locations_for(user)
+        if site_limited(user):
+            self.fields["location"].required = True
+            self.fields["location"].label = "Imaging site"
+            self.fields["location"].empty_label = "Choose one of your sites"
 
     def clean_indication(self):
         text = self.cleaned_data["indication"].strip()

@@ -29,7 +29,7 @@ from radbridge.clinical.models import Order, Patient, Practitioner
 from radbridge.hl7.handlers import orders as orm
 from radbridge.hl7.wire import HL7Error, decode_message, parse_message
 
-from .order_forms import PROCEDURE_BY_CODE
+from .order_forms import PROCEDURE_BY_CODE, locations_for, site_limited
 
 ORDER_MESSAGE_TYPES = {"ORM", "OMI", "OMG"}
 PROCEDURE_CODING_SYSTEM = "RADBRIDGE"
@@ -142,12 +142,25 @@ def checked_order(user, command: orm.OrderCommand) -> OrderData:
         raise OrderUploadError("The order number (OBR-18 / ORC-2) is longer than 64 characters.")
     return dataclasses.replace(
         data, patient=patient_reference(patient), filler_order_number="", copies_to=[],
-        location_code="", location_name="", study_instance_uid="",
+        study_instance_uid="", **known_site(user, data.location_code),
         ordering_practitioner=own_name(user) or named_requester(data.ordering_practitioner),
         procedure_code=data.procedure_code[:100], procedure_text=data.procedure_text[:300],
         procedure_coding_system=data.procedure_coding_system[:50],
         placer_order_number=data.placer_order_number[:100],
     )
+
+
+def known_site(user, code: str) -> dict:
+    """PV1-3's location when it is one already known here (and one of a site-limited staff
+    member's own); an upload never creates locations."""
+    location = locations_for(user).filter(code=code).first() if code else None
+    if location is None and site_limited(user):
+        raise OrderUploadError(
+            f"PV1-3 (assigned patient location) is {code or 'empty'}: name one of your sites' "
+            "location codes, so that you can follow the order.")
+    if location is None:
+        return {"location_code": "", "location_name": ""}
+    return {"location_code": location.code, "location_name": location.name}
 
 
 @transaction.atomic

@@ -70,7 +70,8 @@ class NotificationPreferenceForm(forms.Form):
         data = super().clean()
         start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
         if (start is None) != (end is None):
-            raise forms.ValidationError("Give both ends of your quiet hours, or neither.")
+            missing = "quiet_hours_end" if end is None else "quiet_hours_start"
+            self.add_error(missing, "Give both ends of your quiet hours, or neither.")
         if start is not None and start == end:
             self.add_error("quiet_hours_end",
                            "Quiet hours must end at another time than they start.")

@@ -91,16 +91,27 @@ def order_condition(text: str) -> Q | Exists | None:
 
 
 def snippets(order_ids: list[int], text: str) -> list[tuple[int, str]]:
+    """One small query per report: FTS5 finds a MATCH within one rowid at once, while a
+    MATCH joined to a list of orders would first walk every hit of a common word."""
     query = fts5_query(text)
     if query is None:
         return []
     marks = ", ".join(["%s"] * len(order_ids))
+    found = []
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT r.order_id, snippet({FTS_TABLE}, 0, %s, %s, ' … ', 24) "
-            f"FROM {FTS_TABLE} f JOIN clinical_reportversion v ON v.id = f.rowid "
-            "JOIN clinical_report r ON r.id = v.report_id "
-            f"WHERE {FTS_TABLE} MATCH %s AND r.order_id IN ({marks}) AND {CURRENT_VERSION}",
-            [MATCH_START, MATCH_END, query, *order_ids],
+            "SELECT r.order_id, v.id FROM clinical_report r "
+            "JOIN clinical_reportversion v ON v.report_id = r.id "
+            f"WHERE r.order_id IN ({marks}) AND {CURRENT_VERSION}",
+            order_ids,
         )
-        return cursor.fetchall()
+        for order_id, version_id in cursor.fetchall():
+            cursor.execute(
+                f"SELECT snippet({FTS_TABLE}, 0, %s, %s, ' … ', 24) FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s AND rowid = %s",
+                [MATCH_START, MATCH_END, query, version_id],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                found.append((order_id, row[0]))
+    return found

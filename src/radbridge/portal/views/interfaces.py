@@ -8,8 +8,7 @@ know them. Replays and retries go through the hl7 app's audited services.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from functools import wraps
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -33,30 +33,11 @@ from radbridge.imaging.models import Instance, Study
 from .. import navigation
 from ..forms import DATE_INPUT
 from ..phi import reads_phi
-from .util import roles_only
+from .util import is_htmx, needs_permission
 
 navigation.add("Interfaces", "portal:health", {Role.CENTRE_ADMIN}, order=60)
 PAGE_SIZE = 50
-
-
-def is_htmx(request) -> bool:
-    """A request from HTMX, which wants only the part of the page it replaces."""
-    return request.headers.get("HX-Request") == "true"
-
-
-def needs_permission(permission: str):
-    """For users whose role grants `permission` (accounts.backends); 404 for the others."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.has_perm(permission):
-                raise Http404("no such page")
-            return view(request, *args, **kwargs)
-
-        return roles_only(*Role.values)(wrapper)
-
-    return decorate
+REPLAY_ALL_LIMIT = 1000  # one request's worth; the CLI replays any number
 
 
 class JournalSearchForm(forms.Form):
@@ -86,11 +67,16 @@ class JournalSearchForm(forms.Form):
             rows = rows.filter(sender_key__icontains=data["sender"].strip())
         if data["status"]:
             rows = rows.filter(status=data["status"])
+        # Day bounds as times, so the received_at index serves the range.
         if data["first_day"]:
-            rows = rows.filter(received_at__date__gte=data["first_day"])
+            rows = rows.filter(received_at__gte=start_of(data["first_day"]))
         if data["last_day"]:
-            rows = rows.filter(received_at__date__lte=data["last_day"])
+            rows = rows.filter(received_at__lt=start_of(data["last_day"] + timedelta(days=1)))
         return rows
+
+
+def start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 @needs_permission("hl7.view_inboundmessage")
@@ -137,6 +123,22 @@ def journal_replay(request, message_id: int):
         messages.error(request, f"Replayed, still {status}: read the error below, fix the "
                        "cause (or ask the sender to correct the message) and replay again.")
     return redirect("portal:journal_entry", message_id)
+
+
+@require_POST
+@needs_permission("hl7.change_inboundmessage")
+def journal_replay_failed(request):
+    """Replay every failed message, oldest first (as `radbridge hl7 replay`), once the cause
+    of a run of failures is fixed; each replay is audited."""
+    results = journal.replay(journal.failed_ids(limit=REPLAY_ALL_LIMIT))
+    applied = sum(1 for status in results.values() if status == InboundStatus.APPLIED)
+    still = len(results) - applied
+    if still:
+        messages.error(request, f"Replayed {len(results)}: {applied} applied, {still} still "
+                       "failing (open each to read why).")
+    else:
+        messages.success(request, f"Replayed {len(results)}: all applied.")
+    return redirect(f"{reverse('portal:journal')}?status={InboundStatus.FAILED}")
 
 
 @needs_permission("hl7.view_outboundmessage")

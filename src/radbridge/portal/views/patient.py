@@ -18,6 +18,7 @@ from radbridge.clinical.choices import OrderStatus
 from radbridge.clinical.models import Order
 from radbridge.core import audit
 from radbridge.core.models import AuditEntry
+from radbridge.imaging.choices import Availability
 from radbridge.imaging.models import Study
 
 from ..phi import reads_phi
@@ -40,7 +41,7 @@ def badge_for(order: Order) -> Badge:
     if order.status in REPORTED:
         label = "Preliminary report" if order.status == OrderStatus.PRELIMINARY else "Report ready"
         return Badge(label, "report")
-    if order.has_images or order.status == OrderStatus.IMAGES_AVAILABLE:
+    if order.images_ready or order.status == OrderStatus.IMAGES_AVAILABLE:
         return Badge("Images ready", "images")
     return Badge("Scheduled", "waiting")
 
@@ -55,11 +56,14 @@ def last_visit(user):
 
 
 def orders_with_images(user):
-    received = Study.objects.filter(order=OuterRef("pk"), instance_count__gt=0)
+    """Orders with two flags: some images arrived (they can be viewed), and the study is
+    complete (images ready: what the "images ready" message announced)."""
+    studies = Study.objects.filter(order=OuterRef("pk"))
     return (
         Order.objects.restrict(user)
         .select_related("patient", "ordering_practitioner", "location", "report")
-        .annotate(has_images=Exists(received))
+        .annotate(has_images=Exists(studies.filter(instance_count__gt=0)),
+                  images_ready=Exists(studies.filter(availability=Availability.AVAILABLE)))
     )
 
 

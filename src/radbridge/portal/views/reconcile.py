@@ -21,7 +21,7 @@ from radbridge.imaging.matching import (
 
 from .. import navigation
 from ..phi import reads_phi
-from .interfaces import needs_permission
+from .util import needs_permission
 
 RECONCILE = "imaging.reconcile_study"
 navigation.add("Reconciliation", "portal:reconciliation",

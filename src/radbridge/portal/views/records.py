@@ -1,6 +1,6 @@
-"""The clinical pages of this skeleton: home per role, the patient's study list, a study with
-its report, patients for staff (the worklist is views/worklist.py). Every one narrows its
-queryset with restrict() first and audits what it shows."""
+"""The clinical pages of this skeleton: home per role and patients for staff (the worklist is
+views/worklist.py, a study views/study.py). Every one narrows its queryset with restrict()
+first and audits what it shows."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from radbridge.clinical.models import Location, Organization
 from radbridge.clinical.services import place_location, save_site
 
 from .. import navigation
-from .interfaces import needs_permission
+from .util import needs_permission
 
 navigation.add("Sites", "portal:sites", {Role.CENTRE_ADMIN}, order=70)
 CHANGE_SITES = "clinical.change_organization"

@@ -48,8 +48,8 @@ def visible_order(request, order_id: int) -> Order:
 
 
 def series_of(order: Order, user) -> list[Series]:
-    """The order's series that hold pictures, each with its images in reading order (two
-    queries whatever the number of series)."""
+    """The order's series that hold pictures, each with its images in reading order (one
+    query of images, whatever the number of series)."""
     images = (
         Instance.objects.restrict(user).filter(study__order=order, rows__isnull=False)
         .select_related("series")
@@ -58,8 +58,11 @@ def series_of(order: Order, user) -> list[Series]:
     )
     found: dict[int, Series] = {}
     for image in images:
-        series = found.setdefault(image.series_id, image.series)
-        series.__dict__.setdefault("images", []).append(image)
+        series = found.get(image.series_id)
+        if series is None:
+            series = found[image.series_id] = image.series
+            series.images = []
+        series.images.append(image)
     return list(found.values())
 
 
@@ -117,12 +120,13 @@ def viewer_page(request, order_id: int):
 
 
 def opened_instance(request, order_id: int, instance_id: int) -> Instance:
-    """The instance, if it belongs to this order and this session opened its viewer."""
+    """The instance, if it belongs to this order and this session opened its viewer. The
+    order's rule (the study page's) is checked again on every frame, in the same query, so
+    a revoked access stops the frames too."""
     if order_id not in request.session.get(SESSION_KEY, []):
         raise Http404("open the study's images first")
-    order = visible_order(request, order_id)
-    instance = (Instance.objects.restrict(request.user)
-                .filter(pk=instance_id, study__order=order).first())
+    visible = Order.objects.restrict(request.user).filter(pk=order_id)
+    instance = Instance.objects.filter(pk=instance_id, study__order__in=visible).first()
     if instance is None or not instance.has_pixels:
         raise Http404("no such image in this study")
     return instance

@@ -21,7 +21,7 @@ from radbridge.notify.models import MessageTemplate
 from radbridge.notify.services import TEMPLATE_FIELDS, save_template
 
 from .. import navigation
-from .interfaces import needs_permission
+from .util import needs_permission
 
 navigation.add("Templates", "portal:templates", {Role.CENTRE_ADMIN}, order=75)
 CHANGE_TEMPLATES = "notify.change_messagetemplate"

@@ -32,11 +32,33 @@
       return url;
     }
 
+    var windows = {};  // frame URL -> the window it was rendered with
+    var shownWindow = null;
+    var slopes = root.querySelectorAll("#window-preview [slope]");
+
+    // While the server renders the new window, the picture on screen is remapped at once
+    // (an SVG linear transfer of its grey levels) so a drag feels immediate.
+    function preview() {
+      var wanted = state.window || current().window;
+      if (!shownWindow || (wanted[0] === shownWindow[0] && wanted[1] === shownWindow[1])) {
+        image.style.filter = ""; return;
+      }
+      var slope = shownWindow[1] / wanted[1];
+      var intercept = (shownWindow[0] - wanted[0] - 0.5 * shownWindow[1]) / wanted[1] + 0.5;
+      slopes.forEach(function (node) {
+        node.setAttribute("slope", String(slope));
+        node.setAttribute("intercept", String(intercept));
+      });
+      image.style.filter = "url(#window-preview)";
+    }
+
     function show() {
       var series = current();
       var url = frameUrl(series, state.index, state.window);
+      windows[url] = state.window || series.window;
       // One request at a time: while one loads, only the newest wish is kept.
       if (loading) { pending = url; } else { load(url); }
+      preview();
       slider.max = String(series.frames.length);
       slider.value = String(state.index + 1);
       var shown = state.window || series.window;
@@ -55,6 +77,8 @@
 
     function loaded() {
       loading = false;
+      shownWindow = windows[image.getAttribute("src")] || null;
+      preview();
       root.setAttribute("data-loaded", image.getAttribute("src"));
       if (pending && pending !== image.getAttribute("src")) {
         var next = pending; pending = null; load(next);
