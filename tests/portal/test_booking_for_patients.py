@@ -215,3 +215,14 @@ def test_hostile_or_malformed_staff_choices_are_404(client, order, clerk, ct, qu
     query = query.format(order=order.pk)
     assert client.get(f"/book/confirm/?{query}").status_code == 404
     assert not Appointment.objects.exists()
+
+
+def test_a_patient_books_from_their_own_study_page_too(client, order, ct):
+    slot = first_free_slot(ct)
+    sign_in(client, make_patient_user(order.patient))
+    study = client.get(f"/studies/{order.pk}/").content.decode()
+    assert f"/book/slots/?order={order.pk}" in study
+    done = client.post("/book/confirm/", {"order": order.pk, "slot": slot.key})
+    appointment = Appointment.objects.get()
+    assert done["Location"] == f"/my/appointments/{appointment.pk}/"
+    assert "Move the appointment" in client.get(f"/studies/{order.pk}/").content.decode()
