@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "axes",
     "csp",
     "radbridge.core",
@@ -302,6 +303,16 @@ CONTENT_SECURITY_POLICY = {
 }
 OTP_TOTP_ISSUER = env_str("RADBRIDGE_OTP_ISSUER", "RadBridge")
 OTP_TOTP_THROTTLE_FACTOR = 1
+# Passkeys (WebAuthn, django-otp-webauthn): a second factor only, never passwordless. The RP ID
+# and origin come from PUBLIC_URL at each request (accounts.passkeys.PasskeyHelper).
+OTP_WEBAUTHN_HELPER_CLASS = "radbridge.accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = env_str("RADBRIDGE_PASSKEY_RP_NAME", "RadBridge")
+OTP_WEBAUTHN_RP_ID = PUBLIC_URL.partition("://")[2].split("/")[0].rsplit(":", 1)[0]
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [PUBLIC_URL]
+# A plain-http PUBLIC_URL other than localhost (a demo on a LAN address) is allowed: browsers
+# then offer no passkeys and people use their authenticator app.
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E031"]
 INVITATION_VALID_DAYS = env_int("RADBRIDGE_INVITATION_VALID_DAYS", 30)
 ONE_TIME_CODE_VALID_MINUTES = env_int("RADBRIDGE_ONE_TIME_CODE_MINUTES", 10)
 SHARE_CODE_MAX_DAYS = env_int("RADBRIDGE_SHARE_CODE_MAX_DAYS", 90)

@@ -1,4 +1,5 @@
-"""Second factors: TOTP enrolment (QR code) and one-time backup codes, with django-otp."""
+"""Second factors: TOTP enrolment (QR code) and one-time backup codes, with django-otp.
+Passkeys (services/passkeys.py) count as a second factor too."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import segno
 from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from radbridge.core import audit
 
@@ -17,6 +19,12 @@ BACKUP_CODES = 10
 
 
 def has_two_factor(user) -> bool:
+    return has_authenticator_app(user) or WebAuthnCredential.objects.filter(
+        user=user, confirmed=True
+    ).exists()
+
+
+def has_authenticator_app(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
@@ -71,6 +79,7 @@ def new_backup_codes(user) -> list[str]:
 def remove_two_factor(user) -> None:
     """A patient turns their optional second factor off. Audited as auth.2fa_removed."""
     TOTPDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
     BackupCodeDevice.objects.filter(user=user).delete()
     audit.record("auth.2fa_removed", "user", user.pk)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from radbridge.clinical.models import Location, Organization, Patient, Practitioner
 from radbridge.core import audit
@@ -128,10 +129,14 @@ def set_active(actor, target: User, active: bool) -> None:
 
 @transaction.atomic
 def reset_two_factor(actor, target: User) -> None:
-    """Remove a user's second factors (lost phone): they enrol again at their next login."""
+    """Remove a user's second factors (lost phone or passkey device): they enrol again at
+    their next login."""
     if not can_manage_user(actor, target):
         raise AccountsError("you may not change this user", "user")
     removed = TOTPDevice.objects.filter(user=target).delete()[0]
+    passkeys = WebAuthnCredential.objects.filter(user=target)
+    removed += passkeys.count()
+    passkeys.delete()
     BackupCodeDevice.objects.filter(user=target).delete()
     audit.record("auth.2fa_reset", "user", target.pk, devices_removed=removed)
 

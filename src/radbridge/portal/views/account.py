@@ -9,7 +9,9 @@ from django.views.decorators.http import require_POST
 
 from radbridge.accounts.models import BackupCodeDevice
 from radbridge.accounts.permissions import requires_two_factor
-from radbridge.accounts.services import twofactor
+from radbridge.accounts.services import passkeys, twofactor
+
+from .passkey_config import ceremony_config
 
 
 @login_required
@@ -19,6 +21,9 @@ def account(request):
         "has_two_factor": twofactor.has_two_factor(request.user),
         "two_factor_required": requires_two_factor(request.user),
         "backup_left": backup.remaining() if backup else 0,
+        "has_authenticator": twofactor.has_authenticator_app(request.user),
+        "passkeys": passkeys.passkeys_of(request.user),
+        "passkey_config": ceremony_config(request),
     })
 
 

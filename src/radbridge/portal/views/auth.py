@@ -21,11 +21,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from radbridge.accounts.middleware import SECOND_FACTOR_PENDING, allow_without_second_factor
 from radbridge.accounts.permissions import requires_two_factor
-from radbridge.accounts.services import twofactor
+from radbridge.accounts.services import passkeys, twofactor
 from radbridge.accounts.services.errors import AccountsError
 from radbridge.core import audit
 
 from ..forms import CodeForm, EnrolForm, LoginForm
+from .passkey_config import ceremony_config
 from .util import safe_next
 
 BACKUP_CODES_SESSION = "portal.new_backup_codes"
@@ -86,8 +87,12 @@ def two_factor(request):
             return safe_next(request)
         audit.record("auth.2fa_failed", "user", request.user.pk, outcome="denied")
         form.add_error("token", "That code is not right. Try the current code from your app.")
-    return render(request, "portal/auth/two_factor.html",
-                  {"form": form, "next": request.GET.get("next", "")})
+    return render(request, "portal/auth/two_factor.html", {
+        "form": form, "next": request.GET.get("next", ""),
+        "has_passkey": passkeys.has_passkey(request.user),
+        "has_authenticator": twofactor.has_authenticator_app(request.user),
+        "passkey_config": ceremony_config(request),
+    })
 
 
 @allow_without_second_factor
@@ -120,6 +125,7 @@ def enrol(request):
     return render(request, "portal/auth/enrol.html", {
         "form": form, "qr": twofactor.qr_code_svg(device), "secret": device_secret(device),
         "required": requires_two_factor(request.user), "next": request.GET.get("next", ""),
+        "passkey_config": ceremony_config(request),
     })
 
 
