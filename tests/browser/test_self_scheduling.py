@@ -7,30 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 from radbridge.clinical.models import Appointment
-from radbridge.core import outbox
-from radbridge.core.audit import Actor, acting_as
-from radbridge.hl7.outbound import send_due
 from radbridge.hl7.wire import parse_message
-from tests.hl7.ris import FakeRIS
+from tests.hl7.ris import deliver_to_ris
 from tests.personas import make_order, make_patient, make_patient_user
 from tests.scheduling.helpers import make_schedule
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a long enough passphrase 9"
-
-
-@pytest.fixture
-def ris(settings):
-    running = FakeRIS()
-    settings.HL7_OUTBOUND_TARGET = f"127.0.0.1:{running.port}"
-    yield running
-    running.close()
-
-
-def deliver_to_ris() -> None:
-    with acting_as(Actor(name="worker", role="worker")):
-        outbox.relay_once()
-        send_due()
 
 
 def test_patient_books_and_cancels_an_exam(page, ris):
