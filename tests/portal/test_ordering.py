@@ -203,6 +203,20 @@ def test_bad_orm_uploads_get_a_clear_error_and_place_nothing(client, physician, 
     assert Order.objects.count() == before
 
 
+@pytest.mark.parametrize("url", ["/orders/new/", "/orders/upload/"])
+def test_a_body_larger_than_the_form_can_hold_is_refused_unread(client, physician, patient,
+                                                                monkeypatch, url):
+    monkeypatch.setattr(order_forms, "MAX_ATTACHMENT_BYTES", 1000)
+    monkeypatch.setattr(order_forms, "MAX_ORM_BYTES", 1000)
+    sign_in(client, physician)
+    huge = [SimpleUploadedFile(f"p{n}.pdf", PDF + b" " * 20_000) for n in range(5)]
+    response = client.post(url, form(patient, attachments=huge, message=huge[0]))
+    assert response.status_code == 413
+    text = response.content.decode()
+    assert "Nothing was placed: the upload is" in text and "1000" in text
+    assert not Order.objects.exists()
+
+
 def test_oversized_orm_upload_is_refused(client, physician, patient):
     sign_in(client, physician)
     response = upload(client, b"MSH|" + b"x" * (order_forms.MAX_ORM_BYTES + 1))

@@ -26,7 +26,7 @@ from radbridge.core import audit
 from radbridge.core.models import AuditEntry
 
 from .. import navigation
-from ..order_forms import PATIENT_CHOICES, OrderForm, OrderUploadForm
+from ..order_forms import PATIENT_CHOICES, OrderForm, OrderUploadForm, oversized_body
 from ..ordering_intake import OrderUploadError, place_from_form, place_from_upload
 from ..phi import reads_phi
 
@@ -64,11 +64,22 @@ def order_page(request, form=None, upload_form=None, status=200):
     }, status=status)
 
 
+def too_large(request, upload_only: bool):
+    """A body over what the form can hold: refused from its declared length, unread."""
+    problem = oversized_body(int(request.META.get("CONTENT_LENGTH") or 0), upload_only)
+    if not problem:
+        return None
+    messages.error(request, problem)
+    return order_page(request, status=413)
+
+
 @reads_phi
 @may_order
 def new_order(request):
     if request.method != "POST":
         return order_page(request)
+    if refused := too_large(request, upload_only=False):
+        return refused
     form = OrderForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
         return order_page(request, form=form, status=400)
@@ -87,6 +98,8 @@ def new_order(request):
 def upload_order(request):
     if request.method != "POST":
         return order_page(request)
+    if refused := too_large(request, upload_only=True):
+        return refused
     upload_form = OrderUploadForm(request.POST, request.FILES)
     if not upload_form.is_valid():
         return order_page(request, upload_form=upload_form, status=400)
