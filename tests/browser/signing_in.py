@@ -13,13 +13,18 @@ def current_code(device: TOTPDevice) -> str:
     return f"{token:0{device.digits}d}"
 
 
+def sign_in(page, username: str, password: str = PASSWORD) -> None:
+    """The first step: the login page's username and password."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def sign_in_with_code(page, user, password: str = PASSWORD) -> None:
     device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
               or TOTPDevice.objects.create(user=user, name="phone", confirmed=True))
-    page.goto("/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, user.username, password)
     page.wait_for_url("**/login/code/**")
     page.get_by_label("Code").fill(current_code(device))
     page.get_by_role("button", name="Continue").click()
