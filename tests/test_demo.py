@@ -63,7 +63,8 @@ def test_demo_starts_and_loads_the_centre_through_mllp_and_dicom(tmp_path):
 
 def assert_centre_is_living(database):
     """What a newcomer finds in the portal: sites with rooms, every modality, STAT orders,
-    reports in each state, images matched to orders, failed messages to replay."""
+    reports in each state, images matched to orders, failed messages to replay, scanners open
+    for booking."""
     with sqlite3.connect(database) as db:
         def one(sql):
             return db.execute(sql).fetchall()
@@ -81,6 +82,9 @@ def assert_centre_is_living(database):
         accented = one("select family_name from clinical_patient")
         assert any(name != name.encode("ascii", "ignore").decode() for (name,) in accented)
         assert one("select count(*) from core_heartbeat") != [(0,)]
+        assert one("select modality from scheduling_schedule order by modality") == [
+            ("CT",), ("MR",)]
+        assert one("select count(*) from scheduling_slottemplate")[0][0] >= 10
 
 
 def sign_in_as_centre_admin(output: str, port: str) -> httpx.Client:

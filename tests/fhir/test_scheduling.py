@@ -172,6 +172,24 @@ def test_booking_an_order_links_the_appointment_to_it(clerk_api, ct, monday):
     assert status == 201 and appointment["basedOn"] == [{"reference": f"ServiceRequest/{order.pk}"}]
 
 
+
+def test_booking_an_order_over_fhir_sets_its_time_and_a_second_booking_is_422(
+        clerk_api, ct, monday):
+    patient = make_patient()
+    order = make_order(patient)
+    based_on = [{"reference": f"ServiceRequest/{order.pk}"}]
+    start = local_instant(monday, time(8))
+    status, _, _ = clerk_api.post("Appointment", booking(patient, ct, start, basedOn=based_on))
+    order.refresh_from_db()
+    assert status == 201 and order.scheduled_at == start
+    later = local_instant(monday, time(9))
+    status, outcome, _ = clerk_api.post(
+        "Appointment", booking(patient, ct, later, basedOn=based_on)
+    )
+    assert status == 422 and outcome["issue"][0]["expression"] == ["Appointment.basedOn"]
+    assert "already booked" in outcome["issue"][0]["diagnostics"]
+    assert Appointment.objects.count() == 1
+
 @pytest.mark.django_db(transaction=True)
 def test_fhirpy_pages_through_a_weeks_slots(live_server, actor):
     schedule = make_schedule(hours=(time(8), time(10)))

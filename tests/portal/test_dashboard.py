@@ -137,3 +137,17 @@ def test_dashboard_queries_do_not_grow_with_the_centre(client):
             assert client.get("/dashboard/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_site_filter_keeps_one_sites_studies(client, centre):
+    sign_in(client, make_centre_admin())
+    south = centre["waiting"].location.organization
+    response = client.get("/dashboard/", {"site": south.pk})
+    assert dict(response.context["by_site"]) == {"Südstadt Imaging": 1}
+    assert response.context["adoption"]["patients"] == 1
+
+
+def test_unknown_site_gets_a_clear_error(client):
+    sign_in(client, make_centre_admin())
+    response = client.get("/dashboard/", {"site": "999999"})
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()

@@ -33,6 +33,7 @@ NO_SITE = "No site"
 class Period:
     first_day: date
     last_day: date  # inclusive
+    site_id: int | None = None  # one imaging site's studies only
 
     @property
     def start(self) -> datetime:
@@ -49,10 +50,13 @@ class Period:
 
 
 def orders_in(period: Period) -> QuerySet:
-    return Order.objects.filter(
+    orders = Order.objects.filter(
         Q(scheduled_at__gte=period.start, scheduled_at__lt=period.end)
         | Q(scheduled_at__isnull=True, created_at__gte=period.start, created_at__lt=period.end)
     ).exclude(status="cancelled")
+    if period.site_id is not None:
+        orders = orders.filter(location__organization_id=period.site_id)
+    return orders
 
 
 def per_day(period: Period, dimension: str) -> dict[str, dict[date, int]]:

@@ -3,7 +3,9 @@
 Each verb locks the schedule row (select_for_update) so bookings of one resource run one
 after another, and the unique (schedule, start) constraint on Booking is the last word if
 anything slips past. The clinical Appointment and its outbox event (appointment.booked,
-.changed or .cancelled, with the SIU trigger the RIS must hear) commit with the booking.
+.changed or .cancelled, with the SIU trigger the RIS must hear) commit with the booking, and
+so does the booked order's scheduled time (clinical `follow_booked_appointments`), so the
+worklist, the study page and My studies show the time that is booked.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from radbridge.clinical.choices import AppointmentStatus
+from radbridge.clinical.choices import AppointmentStatus, OrderStatus
 from radbridge.clinical.models import Appointment, Order, Patient
+from radbridge.clinical.services import follow_booked_appointments
 from radbridge.clinical.services.events import announce
 
 from .availability import slot_at
@@ -48,6 +52,8 @@ def check_order_fits(schedule: Schedule, patient: Patient, order: Order | None) 
         return
     if order.patient_id != patient.pk:
         raise SchedulingError("the order belongs to another patient", field="order")
+    if order.status == OrderStatus.CANCELLED:
+        raise SchedulingError(f"order {order.accession_number} was cancelled", field="order")
     if order.modality and order.modality != schedule.modality:
         raise SchedulingError(
             f"schedule {schedule.code} is {schedule.modality}; the order needs {order.modality}",
@@ -56,6 +62,23 @@ def check_order_fits(schedule: Schedule, patient: Patient, order: Order | None) 
     if order.procedure_code and not schedule.serves(order.procedure_code):
         raise SchedulingError(
             f"schedule {schedule.code} does not perform {order.procedure_code}", field="schedule"
+        )
+
+
+def check_order_not_booked(order: Order | None) -> None:
+    """One booked appointment per order: a second booking would be a second exam. Locks the
+    order row (after the schedule's, as every verb here does) so two bookings of one order on
+    two schedules run one after the other."""
+    if order is None:
+        return
+    Order.objects.select_for_update().filter(pk=order.pk).first()
+    booked = Appointment.objects.filter(order=order, status=AppointmentStatus.BOOKED).first()
+    if booked is not None:
+        raise SchedulingError(
+            f"order {order.accession_number} is already booked for "
+            f"{timezone.localtime(booked.starts_at):%Y-%m-%d %H:%M}: move that appointment "
+            "instead",
+            field="order",
         )
 
 
@@ -96,12 +119,14 @@ def book_slot(
     procedure_text: str = "",
     reason: str = "",
 ) -> Appointment:
-    """Book the slot at `start` for the patient. Locks the schedule row.
+    """Book the slot at `start` for the patient. Locks the schedule row, then the order's.
 
-    Raises SlotTakenError when the slot is not free. Emits appointment.booked (SIU S12).
+    Raises SlotTakenError when the slot is not free. Emits appointment.booked (SIU S12) and,
+    for an order, order.updated with its new scheduled time.
     """
     schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
     check_order_fits(schedule, patient, order)
+    check_order_not_booked(order)
     code = order.procedure_code if order else procedure_code
     if code and not schedule.serves(code):
         raise SchedulingError(f"schedule {schedule.code} does not perform {code}", field="service")
@@ -120,6 +145,8 @@ def book_slot(
     )
     hold(schedule, slot, appointment)
     announce_booking("appointment.booked", appointment, BOOKED, ["starts_at", "status"])
+    if appointment.order_id:
+        follow_booked_appointments(appointment.order_id)
     return appointment
 
 
@@ -145,7 +172,7 @@ def locked_booking(appointment: Appointment, also_schedule: Schedule | None = No
 def reschedule(appointment: Appointment, start: datetime, schedule: Schedule | None = None):
     """Move a booking to another free slot (same schedule unless given). Locks the schedules.
 
-    Emits appointment.changed (SIU S13).
+    Emits appointment.changed (SIU S13) and order.updated for the order's new time.
     """
     booking = locked_booking(appointment, also_schedule=schedule)
     target = Schedule.objects.get(pk=(schedule or booking.schedule).pk)
@@ -161,6 +188,8 @@ def reschedule(appointment: Appointment, start: datetime, schedule: Schedule | N
     appointment.save()
     hold(target, slot, appointment)
     announce_booking("appointment.changed", appointment, RESCHEDULED, ["starts_at"])
+    if appointment.order_id:
+        follow_booked_appointments(appointment.order_id)
     return appointment
 
 
@@ -178,7 +207,8 @@ def modify_booking(appointment: Appointment, reason: str) -> Appointment:
 
 @transaction.atomic
 def cancel_booking(appointment: Appointment, reason: str = "") -> Appointment:
-    """Cancel the booking and free its slot; cancelling twice changes nothing. Emits S15."""
+    """Cancel the booking and free its slot; cancelling twice changes nothing. Emits S15,
+    and order.updated when the order's scheduled time is cleared (it awaits a slot again)."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status == AppointmentStatus.CANCELLED:
         return appointment
@@ -188,4 +218,6 @@ def cancel_booking(appointment: Appointment, reason: str = "") -> Appointment:
         appointment.reason = reason[:300]
     appointment.save()
     announce_booking("appointment.cancelled", appointment, CANCELLED, ["status"])
+    if appointment.order_id:
+        follow_booked_appointments(appointment.order_id)
     return appointment

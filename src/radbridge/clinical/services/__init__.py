@@ -2,7 +2,14 @@
 
 from .appointments import book_appointment
 from .documents import attach_document
-from .orders import cancel_order, place_order, record_images_available, set_order_status
+from .orders import (
+    cancel_order,
+    follow_booked_appointments,
+    place_order,
+    record_images_available,
+    set_order_scheduled_time,
+    set_order_status,
+)
 from .patients import (
     change_patient_identifier,
     find_patient,
@@ -20,6 +27,7 @@ __all__ = [
     "cancel_order",
     "change_patient_identifier",
     "finalize_report",
+    "follow_booked_appointments",
     "find_patient",
     "merge_patients",
     "place_location",
@@ -27,6 +35,7 @@ __all__ = [
     "record_images_available",
     "register_patient",
     "save_site",
+    "set_order_scheduled_time",
     "set_order_status",
     "upsert_location",
     "upsert_practitioner",

@@ -9,6 +9,7 @@ from ..data import AppointmentData
 from ..errors import ClinicalRuleError
 from ..models import Appointment, Order
 from .events import announce
+from .orders import follow_booked_appointments
 from .patients import register_patient, upsert_location, upsert_practitioner
 
 APPOINTMENT_FIELDS = (
@@ -25,7 +26,8 @@ APPOINTMENT_FIELDS = (
 def book_appointment(data: AppointmentData) -> Appointment:
     """Create, change or cancel an appointment, keyed by the scheduler's ID.
 
-    Emits appointment.booked, appointment.changed or appointment.cancelled.
+    Emits appointment.booked, appointment.changed or appointment.cancelled, and order.updated
+    when the appointment's order gets a new scheduled time (follow_booked_appointments).
     """
     if not data.external_id:
         raise ClinicalRuleError("the appointment has no ID", field="appointment.id")
@@ -79,4 +81,6 @@ def book_appointment(data: AppointmentData) -> Appointment:
         status=appointment.status,
         fields=changed,
     )
+    if appointment.order_id:
+        follow_booked_appointments(appointment.order_id)
     return appointment

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 
-from ..choices import OrderStatus, Priority
+from ..choices import AppointmentStatus, OrderStatus, Priority
 from ..data import OrderData
 from ..errors import ClinicalRuleError
-from ..models import Order
+from ..models import Appointment, Order
 from .events import announce
 from .patients import register_patient, upsert_location, upsert_practitioner
 
@@ -165,3 +167,38 @@ def record_images_available(order_id: int) -> Order:
             **order_payload(order),
         )
     return order
+
+
+@transaction.atomic
+def set_order_scheduled_time(order_id: int, scheduled_at: datetime | None) -> Order:
+    """The order's exam is now booked for `scheduled_at`; None when its booking was cancelled
+    and it awaits a slot again. Called by whoever books (the scheduling app), inside its own
+    transaction, so the order and the booking never disagree. Locks the order row.
+
+    Emits order.updated (fields ["scheduled_at"]) when the time changes.
+    """
+    if scheduled_at is not None and scheduled_at.tzinfo is None:
+        raise ClinicalRuleError("the scheduled time needs a time zone", field="order.scheduled_at")
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.scheduled_at != scheduled_at:
+        order.scheduled_at = scheduled_at
+        order.save()
+        announce(
+            "order.updated", "order", order.id, order.patient_id, fields=["scheduled_at"],
+            scheduled_at=scheduled_at.isoformat() if scheduled_at else None,
+            **order_payload(order),
+        )
+    return order
+
+
+def follow_booked_appointments(order_id: int) -> Order:
+    """Set the order's scheduled time to its earliest booked appointment's (none: cleared),
+    after an appointment for it was booked, moved or cancelled, here or by the RIS. Runs in
+    the caller's transaction; see set_order_scheduled_time."""
+    booked = (
+        Appointment.objects.filter(order_id=order_id, status=AppointmentStatus.BOOKED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    return set_order_scheduled_time(order_id, booked)

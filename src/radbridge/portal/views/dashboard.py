@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from radbridge.clinical.choices import OrganizationKind
+from radbridge.clinical.models import Organization
 from radbridge.core import charts
 
 from .. import kpis, navigation
@@ -26,6 +28,9 @@ navigation.add("Dashboard", "portal:dashboard", STAFF_AND_ADMIN, order=5)
 class DateRangeForm(forms.Form):
     first_day = forms.DateField(label="From", widget=DATE_INPUT, required=False)
     last_day = forms.DateField(label="To", widget=DATE_INPUT, required=False)
+    site = forms.ModelChoiceField(
+        label="Site", required=False, empty_label="Every site",
+        queryset=Organization.objects.filter(kind=OrganizationKind.IMAGING_SITE).order_by("name"))
 
     def clean(self):
         data = super().clean()
@@ -36,7 +41,8 @@ class DateRangeForm(forms.Form):
             raise forms.ValidationError("“From” must be on or before “To”: swap the dates.")
         if (last - first).days >= MAX_DAYS:
             raise forms.ValidationError(f"Choose at most {MAX_DAYS} days.")
-        data["period"] = kpis.Period(first, last)
+        site = data.get("site")
+        data["period"] = kpis.Period(first, last, site.pk if site else None)
         return data
 
 

@@ -46,7 +46,8 @@ class JournalSearchForm(forms.Form):
                                    help_text="e.g. ORU^R01, or ORU for every ORU")
     sender = forms.CharField(label="Sender", max_length=200, required=False)
     status = forms.ChoiceField(label="Status", required=False,
-                               choices=[("", "Any"), *InboundStatus.choices])
+                               choices=[("", "Any"), *((value, value.capitalize())
+                                                       for value in InboundStatus.values)])
     first_day = forms.DateField(label="From", widget=DATE_INPUT, required=False)
     last_day = forms.DateField(label="To", widget=DATE_INPUT, required=False)
 

@@ -1,6 +1,11 @@
-"""Self-scheduling for patients: choose the exam (an order awaiting a slot, or a procedure),
-pick a free slot by week (HTMX swaps the week), confirm, see the confirmation; "My
-appointments" lists them with reschedule and cancel.
+"""Booking pages: patients book their own exams; front desk, technologists, physicians and
+centre administrators book for an order from its study page ("Book a time"), through the same
+week and confirm pages.
+
+Patients choose the exam (an order awaiting a slot, or a procedure), pick a free slot by week
+(HTMX swaps the week), confirm, see the confirmation; "My appointments" lists them with
+reschedule and cancel. Anyone else with `scheduling.book_slot` books only for an order (or
+moves an appointment) and returns to the study page.
 
 Every choice arrives as a query value and is looked up again through the scheduling app's
 permission querysets (`bookable_orders`, `changeable_appointments`), so an id of someone
@@ -13,17 +18,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from radbridge.accounts.choices import Role
-from radbridge.accounts.permissions import profile_of
+from radbridge.accounts.permissions import profile_of, role_of
 from radbridge.clinical.choices import AppointmentStatus
 from radbridge.clinical.models import Appointment
 from radbridge.core import audit
@@ -40,6 +48,7 @@ from radbridge.scheduling.permissions import (
     bookable_orders,
     bookable_patients,
     changeable_appointments,
+    may_book,
 )
 from radbridge.scheduling.services import book_slot, cancel_booking, reschedule
 
@@ -51,6 +60,31 @@ WEEKS_AHEAD = 26
 
 navigation.add("Book an exam", "portal:book", {Role.PATIENT}, order=12)
 navigation.add("My appointments", "portal:my_appointments", {Role.PATIENT}, order=14)
+
+
+def books_in_portal(user) -> bool:
+    """The role table lets this user book (API-only integration accounts book through FHIR)."""
+    return may_book(user) and role_of(user) != Role.INTEGRATION
+
+
+def for_bookers(view):
+    """Pages for whoever the role table lets book (`scheduling.book_slot`) in the browser;
+    anyone else gets 404. For whom they may book is checked on each order and appointment."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not books_in_portal(request.user):
+            raise Http404("no such page")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def books_for_self(request) -> bool:
+    """Patients book for themselves (and those they are proxy for); others for an order."""
+    return role_of(request.user) == Role.PATIENT
 
 
 @dataclass
@@ -95,6 +129,8 @@ def choice_of(request, values) -> Choice:
         label = order.procedure_text or order.procedure_code or "your exam"
         schedules = schedules_for(order.procedure_code, order.modality)
         return Choice(label, {"order": order.pk}, schedules, order, order.procedure_code)
+    if not books_for_self(request):
+        raise Http404("book for an order, from its study page")
     offered = {service.code: service for service in services()}
     service = offered.get(values.get("service", ""))
     if service is None:
@@ -123,6 +159,22 @@ def slots_url(choice: Choice, **extra) -> str:
     return f"{reverse('portal:book_slots')}?{urlencode({**choice.query, **extra})}"
 
 
+def study_url(order_id: int | None) -> str:
+    """Where staff return after booking: the order's study page (home for an order-less one)."""
+    if order_id is None:
+        return reverse("portal:home")
+    return reverse("portal:study", args=[order_id])
+
+
+def wording(request, choice: Choice) -> dict:
+    """What differs between booking for oneself and for a patient: where "back" leads."""
+    if books_for_self(request):
+        return {"for_self": True, "back_url": reverse("portal:book"),
+                "back_label": "Choose another exam"}
+    return {"for_self": False, "back_url": study_url(getattr(choice.order, "pk", None)),
+            "back_label": "Back to the study"}
+
+
 @reads_phi
 @roles_only(Role.PATIENT)
 def book_start(request):
@@ -134,7 +186,7 @@ def book_start(request):
 
 
 @reads_phi
-@roles_only(Role.PATIENT)
+@for_bookers
 def book_slots(request):
     choice = choice_of(request, request.GET)
     audit_choice(choice)
@@ -153,6 +205,7 @@ def book_slots(request):
         if monday < this_week + timedelta(weeks=WEEKS_AHEAD)
         else "",
         "confirm_url": reverse("portal:book_confirm"),
+        **wording(request, choice),
     }
     swaps_week = request.headers.get("HX-Request") == "true" and not request.headers.get(
         "HX-History-Restore-Request"
@@ -181,7 +234,7 @@ def patient_for(request, choice: Choice):
 
 
 @reads_phi
-@roles_only(Role.PATIENT)
+@for_bookers
 def book_confirm(request):
     values = request.POST if request.method == "POST" else request.GET
     choice = choice_of(request, values)
@@ -197,7 +250,7 @@ def book_confirm(request):
             request,
             "portal/scheduling/confirm.html",
             {"choice": choice, "slot": slot, "schedule": schedule, "patient": patient,
-             "back_url": slots_url(choice, week=slot.start.date())},
+             **wording(request, choice), "back_url": slots_url(choice, week=slot.start.date())},
         )
     try:
         if choice.moving is not None:
@@ -212,7 +265,11 @@ def book_confirm(request):
     except SchedulingError as error:
         messages.error(request, f"{error}. Please choose another time.")
         return redirect(slots_url(choice, week=slot.start.date()))
-    return redirect("portal:appointment", appointment_id=appointment.pk)
+    if books_for_self(request):
+        return redirect("portal:appointment", appointment_id=appointment.pk)
+    when = date_format(timezone.localtime(appointment.starts_at), "l j F Y, H:i")
+    messages.success(request, f"Booked for {patient.display_name}: {when}.")
+    return redirect(study_url(appointment.order_id))
 
 
 def my_appointment_rows(user):
@@ -248,15 +305,19 @@ def my_appointments(request):
 
 
 @require_POST
-@roles_only(Role.PATIENT)
+@for_bookers
 def cancel_appointment(request, appointment_id: int):
+    """Patients cancel from My appointments; staff and physicians from the study page."""
     found = changeable_appointments(request.user).filter(pk=appointment_id).first()
     if found is None:
         raise Http404("no such appointment")
+    for_self = books_for_self(request)
+    who = "the patient" if for_self else Role(role_of(request.user)).label.lower()
     try:
-        cancel_booking(found, reason="cancelled by the patient in the portal")
+        cancel_booking(found, reason=f"cancelled by {who} in the portal")
     except SchedulingError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Your appointment is cancelled. The centre has been told.")
-    return redirect("portal:my_appointments")
+        messages.success(request, "Your appointment is cancelled. The centre has been told."
+                         if for_self else "The appointment is cancelled.")
+    return redirect("portal:my_appointments" if for_self else study_url(found.order_id))

@@ -15,20 +15,24 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from radbridge.accounts.choices import Role
 from radbridge.accounts.permissions import get_visible_or_404, may_act_for_patient, role_of
-from radbridge.clinical.choices import OrderStatus, ReportStatus
+from radbridge.clinical.choices import AppointmentStatus, OrderStatus, ReportStatus
 from radbridge.clinical.models import Order, ReportVersion
 from radbridge.core import audit
 from radbridge.hl7.messages import report_message
 from radbridge.hl7.wire import new_control_id
 from radbridge.imaging.choices import Availability
 from radbridge.imaging.models import Study
+from radbridge.scheduling.offer import awaiting_booking
+from radbridge.scheduling.permissions import bookable_orders, changeable_appointments
 
 from ..glossary import terms_in
 from ..phi import reads_phi
 from ..report_pdf import render_report_pdf
+from .scheduling import books_in_portal
 
 EXPORT_ROLES = frozenset(Role.values) - {Role.PATIENT, Role.CLINIC_ADMIN, Role.INTEGRATION}
 STEPS = (("scheduled", "Scheduled"), ("images", "Images ready"), ("report", "Report ready"))
@@ -65,6 +69,23 @@ def progress(order: Order, current: ReportVersion | None, studies: list[Study]) 
     return "scheduled"
 
 
+def booking_links(request, order: Order) -> dict:
+    """"Book a time" for an order awaiting a slot, "Move" for one booked here, for those who
+    may book for its patient (role table and object rules); nothing for anyone else."""
+    if not books_in_portal(request.user):
+        return {}
+    slots = reverse("portal:book_slots")
+    if awaiting_booking(bookable_orders(request.user)).filter(pk=order.pk).exists():
+        return {"book_url": f"{slots}?order={order.pk}"}
+    booked = changeable_appointments(request.user).filter(
+        order=order, status=AppointmentStatus.BOOKED, starts_at__gt=timezone.now()
+    ).values_list("pk", flat=True).first()
+    if booked is None:
+        return {}
+    return {"move_url": f"{slots}?reschedule={booked}",
+            "cancel_url": reverse("portal:appointment_cancel", args=[booked])}
+
+
 def viewer_url(order: Order) -> str | None:
     """The image viewer of this study, once the portal has one."""
     try:
@@ -94,6 +115,7 @@ def study(request, order_id: int):
         "glossary": terms_in(current.text) if current and role == Role.PATIENT else [],
         "can_export_hl7": current is not None and role in EXPORT_ROLES,
         "can_share": may_act_for_patient(request.user, order.patient),
+        **booking_links(request, order),
     })
 
 
