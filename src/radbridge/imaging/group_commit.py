@@ -1,0 +1,138 @@
+"""Group commit of the index: instances arriving together share one folder fsync and one
+transaction, and each sender hears "success" only after the commit that holds its row.
+
+Associations hand their written (fsynced, renamed) files to one writer thread. The writer
+takes whatever is waiting, fsyncs the folders the new names live in (the renames are then on
+disk), indexes every instance in its own savepoint (one bad row does not sink the others)
+and commits once. With one association this is one instance per commit, as before; with
+several, the fsyncs and commits are shared. If the database fails, every file of the batch
+is removed again and every sender gets the failure status: nothing indexed is missing from
+disk, nothing on disk is unknown to the index.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+
+from radbridge.core.audit import Actor, acting_as
+
+from .header import Header, StoreError
+from .indexing import (
+    Stored,
+    already_stored,
+    database_unavailable,
+    index_instance,
+    index_lock,
+    out_of_resources,
+    stored,
+)
+from .storage import dicom_storage, fsync_directory
+
+log = logging.getLogger(__name__)
+LARGEST_BATCH = 64
+
+
+@dataclass
+class Arrival:
+    """One written instance waiting for its index row."""
+
+    header: Header
+    name: str
+    size: int
+    folder: str | None  # to fsync before the commit (None: the storage made it durable)
+    actor: Actor
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Stored | None = None
+    error: StoreError | None = None
+
+
+class IndexWriter:
+    def __init__(self):
+        self.arrivals: queue.SimpleQueue[Arrival | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self.run, name="dicom-index", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.arrivals.put(None)
+        self.thread.join()
+
+    def submit(self, arrival: Arrival) -> Stored:
+        """Wait until the instance is indexed and committed; raise StoreError if not."""
+        self.arrivals.put(arrival)
+        arrival.done.wait()
+        if arrival.error is not None:
+            raise arrival.error
+        return arrival.result
+
+    def run(self) -> None:
+        try:
+            while True:
+                first = self.arrivals.get()
+                if first is None:
+                    return
+                batch = [first]
+                while len(batch) < LARGEST_BATCH:
+                    try:
+                        more = self.arrivals.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        self.arrivals.put(None)  # finish this batch, then stop
+                        break
+                    batch.append(more)
+                try:
+                    commit(batch)
+                finally:
+                    for arrival in batch:
+                        arrival.done.set()
+        finally:
+            connections.close_all()
+
+
+def commit(batch: list[Arrival]) -> None:
+    try:
+        for folder in {a.folder for a in batch if a.folder}:
+            fsync_directory(folder)
+    except OSError as error:
+        fail(batch, out_of_resources(error))
+        return
+    connection.close_if_unusable_or_obsolete()
+    duplicates = []
+    try:
+        with index_lock(), transaction.atomic():
+            for arrival in batch:
+                try:
+                    with acting_as(arrival.actor), transaction.atomic():
+                        instance_id = index_instance(
+                            arrival.header, arrival.name, arrival.size, arrival.actor.name)
+                except IntegrityError:
+                    duplicates.append(arrival)  # another association stored it a moment ago
+                    continue
+                arrival.result = stored(instance_id, arrival.header, duplicate=False)
+    except DatabaseError as error:
+        fail(batch, database_unavailable(error))
+        return
+    for arrival in duplicates:
+        try:
+            arrival.result = already_stored(arrival.header)
+        except StoreError as error:
+            arrival.error = error
+        if arrival.result is None and arrival.error is None:
+            arrival.error = database_unavailable(IntegrityError("row vanished"))
+
+
+def fail(batch: list[Arrival], error: StoreError) -> None:
+    storage = dicom_storage()
+    for arrival in batch:
+        arrival.error, arrival.result = error, None
+        try:
+            storage.delete(arrival.name)  # nothing on disk that the index does not know
+        except OSError as failure:
+            log.error("could not remove %s after a failed index: %s", arrival.name, failure)
