@@ -3,25 +3,27 @@ transaction, and each sender hears "success" only after the commit that holds it
 
 Associations hand their written (fsynced, renamed) files to one writer thread. The writer
 takes whatever is waiting, fsyncs the folders the new names live in (the renames are then on
-disk), indexes every instance in its own savepoint (one bad row does not sink the others)
-and commits once. With one association this is one instance per commit, as before; with
-several, the fsyncs and commits are shared. If the database fails, every file of the batch
-is removed again and every sender gets the failure status: nothing indexed is missing from
-disk, nothing on disk is unknown to the index.
+disk) while it indexes every instance in its own savepoint (one bad row does not sink the
+others), and commits once both are done. With one association this is one instance per
+commit, as before; with several, the fsyncs and commits are shared. If the database fails,
+every file of the batch is removed again and every sender gets the failure status: nothing
+indexed is missing from disk, nothing on disk is unknown to the index.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
 from radbridge.core.audit import Actor, acting_as
 
-from .header import Header, StoreError
+from .header import STATUS_PROCESSING_FAILURE, Header, StoreError
 from .indexing import (
     Stored,
     already_stored,
@@ -55,6 +57,7 @@ class IndexWriter:
     def __init__(self):
         self.arrivals: queue.SimpleQueue[Arrival | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self.run, name="dicom-index", daemon=True)
+        self.syncer = ThreadPoolExecutor(1, thread_name_prefix="dicom-fsync")
 
     def start(self) -> None:
         self.thread.start()
@@ -88,21 +91,22 @@ class IndexWriter:
                         break
                     batch.append(more)
                 try:
-                    commit(batch)
+                    commit(batch, self.syncer)
+                except Exception:
+                    log.exception("indexing a batch of %d instances failed", len(batch))
+                    fail(batch, StoreError(STATUS_PROCESSING_FAILURE,
+                                           "processing failure: see the RadBridge log"))
                 finally:
                     for arrival in batch:
                         arrival.done.set()
         finally:
+            self.syncer.shutdown()
             connections.close_all()
 
 
-def commit(batch: list[Arrival]) -> None:
-    try:
-        for folder in {a.folder for a in batch if a.folder}:
-            fsync_directory(folder)
-    except OSError as error:
-        fail(batch, out_of_resources(error))
-        return
+def commit(batch: list[Arrival], syncer: ThreadPoolExecutor) -> None:
+    # The folders are fsynced while the rows are written; the commit waits for both.
+    syncing = syncer.submit(fsync_folders, {a.folder for a in batch if a.folder})
     connection.close_if_unusable_or_obsolete()
     duplicates = []
     try:
@@ -116,7 +120,12 @@ def commit(batch: list[Arrival]) -> None:
                     duplicates.append(arrival)  # another association stored it a moment ago
                     continue
                 arrival.result = stored(instance_id, arrival.header, duplicate=False)
+            syncing.result()  # an OSError here rolls the rows back
+    except OSError as error:
+        fail(batch, out_of_resources(error))
+        return
     except DatabaseError as error:
+        wait(syncing)
         fail(batch, database_unavailable(error))
         return
     for arrival in duplicates:
@@ -126,6 +135,16 @@ def commit(batch: list[Arrival]) -> None:
             arrival.error = error
         if arrival.result is None and arrival.error is None:
             arrival.error = database_unavailable(IntegrityError("row vanished"))
+
+
+def fsync_folders(folders: set[str]) -> None:
+    for folder in folders:
+        fsync_directory(folder)
+
+
+def wait(syncing: Future) -> None:
+    with contextlib.suppress(OSError):
+        syncing.result()
 
 
 def fail(batch: list[Arrival], error: StoreError) -> None:

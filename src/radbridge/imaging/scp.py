@@ -66,7 +66,6 @@ class DicomServer:
             timeout=settings.DICOM_NETWORK_TIMEOUT_SECONDS,
             max_associations=settings.DICOM_MAX_ASSOCIATIONS,
             allowed_networks=list(settings.DICOM_ALLOWED_ADDRESSES),
-            on_thread_end=receiver.association_ended,
         )
         self.port = self.server.port
         self.writer.start()

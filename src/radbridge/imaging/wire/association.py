@@ -28,6 +28,8 @@ class StoreSink(Protocol):
 class Application(Protocol):
     def begin_store(self, association: acse.Association, command: dimse.Command,
                     transfer_syntax: str) -> StoreSink: ...
+    def between_requests(self) -> None: ...  # an answer went out; the peer readies the next
+    def association_ended(self) -> None: ...  # in the association's thread, before release
 
 
 class DiscardSink:
@@ -92,6 +94,7 @@ class Session:
         self.command: dimse.Command | None = None  # waiting for its dataset
         self.context_id = 0
         self.sink: StoreSink | None = None
+        self.ended = False
 
     def run(self) -> None:
         try:
@@ -101,6 +104,7 @@ class Session:
                     for item in pdu.pdv_items(body):
                         self.receive(*item)
                 elif pdu_type == pdu.RELEASE_RQ:
+                    self.end()
                     self.sock.sendall(pdu.release_rp())
                     return
                 elif pdu_type == pdu.ABORT:
@@ -110,9 +114,15 @@ class Session:
                         f"unexpected PDU type 0x{pdu_type:02X} in an established association",
                         pdu.REASON_UNEXPECTED_PDU)
         finally:
-            if self.sink is not None:
-                self.sink.discard()  # the association ended in the middle of a dataset
-                self.sink = None
+            self.end()
+
+    def end(self) -> None:
+        if self.sink is not None:
+            self.sink.discard()  # the association ended in the middle of a dataset
+            self.sink = None
+        if not self.ended:
+            self.ended = True
+            self.application.association_ended()
 
     def receive(self, context_id: int, is_command: bool, last: bool,
                 fragment: memoryview) -> None:
@@ -157,3 +167,4 @@ class Session:
     def answer(self, context_id: int, command: dimse.Command, status: int,
                comment: str = "") -> None:
         self.sock.sendall(pdu.p_data(context_id, dimse.response(command, status, comment)))
+        self.application.between_requests()

@@ -13,7 +13,6 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
 
 from . import acse, association, pdu
 
@@ -23,12 +22,10 @@ log = logging.getLogger(__name__)
 class AssociationServer:
     def __init__(self, host: str, port: int, policy: acse.Policy,
                  application: association.Application, *, timeout: float,
-                 max_associations: int, allowed_networks: list[str],
-                 on_thread_end: Callable[[], None] = lambda: None):
+                 max_associations: int, allowed_networks: list[str]):
         self.policy, self.application = policy, application
         self.timeout, self.max_associations = timeout, max_associations
         self.networks = [ipaddress.ip_network(n, strict=False) for n in allowed_networks]
-        self.on_thread_end = on_thread_end
         self.listener = socket.create_server((host, port), backlog=64)
         self.listener.settimeout(0.2)  # how often the accept loop looks at `stopping`
         self.port = self.listener.getsockname()[1]
@@ -92,7 +89,6 @@ class AssociationServer:
         finally:
             with self.lock:
                 self.active.discard(connection)
-            self.on_thread_end()
 
     def stop(self, grace_seconds: float) -> None:
         """Stop accepting; associations in progress get `grace_seconds`, then an A-ABORT."""
