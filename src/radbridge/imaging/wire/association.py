@@ -17,6 +17,7 @@ from . import acse, dimse, pdu
 
 log = logging.getLogger(__name__)
 ASSOCIATE_RQ_LIMIT = 1024 * 1024  # hundreds of presentation contexts fit in far less
+DRAIN_LIMIT = 4 * 1024 * 1024
 
 
 class StoreSink(Protocol):
@@ -63,6 +64,7 @@ def serve(sock: socket.socket, policy: acse.Policy, application: Application) ->
         except acse.Rejected as rejected:
             log.warning("DICOM association from %s rejected: %s", peer, rejected)
             sock.sendall(rejected.answer)
+            close_gently(sock)
             return
         association.peer_address = peer
         sock.sendall(answer)
@@ -72,6 +74,7 @@ def serve(sock: socket.socket, policy: acse.Policy, application: Application) ->
         log.warning("DICOM association from %s aborted: %s", peer, error)
         with contextlib.suppress(OSError):
             sock.sendall(pdu.abort(pdu.SOURCE_PROVIDER, error.reason))
+            close_gently(sock)
     except TimeoutError:
         log.warning("DICOM association from %s aborted: silent for too long", peer)
         with contextlib.suppress(OSError):
@@ -81,6 +84,17 @@ def serve(sock: socket.socket, policy: acse.Policy, application: Application) ->
     finally:
         with contextlib.suppress(OSError):
             sock.close()
+
+
+def close_gently(sock: socket.socket) -> None:
+    """Half-close and drain what the peer still sends (briefly), so that our last PDU reaches
+    it: closing with unread data would send a TCP reset, which can destroy that PDU."""
+    drained = 0
+    with contextlib.suppress(OSError):  # a peer that stays silent or resets: we are done
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(1.0)
+        while drained < DRAIN_LIMIT and (chunk := sock.recv(65536)):
+            drained += len(chunk)
 
 
 class Session:
