@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
+from radbridge.core import audit
 from radbridge.core.audit import Actor, acting_as
 
 from .header import STATUS_PROCESSING_FAILURE, Header, StoreError
@@ -108,19 +109,13 @@ def commit(batch: list[Arrival], syncer: ThreadPoolExecutor) -> None:
     # The folders are fsynced while the rows are written; the commit waits for both.
     syncing = syncer.submit(fsync_folders, {a.folder for a in batch if a.folder})
     connection.close_if_unusable_or_obsolete()
-    duplicates = []
     try:
-        with index_lock(), transaction.atomic():
-            for arrival in batch:
-                try:
-                    with acting_as(arrival.actor), transaction.atomic():
-                        instance_id = index_instance(
-                            arrival.header, arrival.name, arrival.size, arrival.actor.name)
-                except IntegrityError:
-                    duplicates.append(arrival)  # another association stored it a moment ago
-                    continue
-                arrival.result = stored(instance_id, arrival.header, duplicate=False)
-            syncing.result()  # an OSError here rolls the rows back
+        try:
+            duplicates = index_batch(batch, syncing, one_by_one=False)
+        except IntegrityError:
+            # Another association stored one of these a moment ago: again, each instance in
+            # its own savepoint, so the others still go in.
+            duplicates = index_batch(batch, syncing, one_by_one=True)
     except OSError as error:
         fail(batch, out_of_resources(error))
         return
@@ -135,6 +130,29 @@ def commit(batch: list[Arrival], syncer: ThreadPoolExecutor) -> None:
             arrival.error = error
         if arrival.result is None and arrival.error is None:
             arrival.error = database_unavailable(IntegrityError("row vanished"))
+
+
+def index_batch(batch: list[Arrival], syncing: Future, one_by_one: bool) -> list[Arrival]:
+    """Index the batch in one transaction, committed once the folders are synced; returns
+    the arrivals found already indexed (only when `one_by_one`: else IntegrityError)."""
+    duplicates, entries = [], []
+    with index_lock(), transaction.atomic():
+        for arrival in batch:
+            arrival.result = None
+            with acting_as(arrival.actor):
+                try:
+                    with transaction.atomic() if one_by_one else contextlib.nullcontext():
+                        instance_id = index_instance(arrival.header, arrival.name,
+                                                     arrival.size, arrival.actor.name, entries)
+                except IntegrityError:
+                    if not one_by_one:
+                        raise
+                    duplicates.append(arrival)
+                    continue
+            arrival.result = stored(instance_id, arrival.header, duplicate=False)
+        audit.record_all(entries)
+        syncing.result()  # an OSError here rolls the rows back
+    return duplicates
 
 
 def fsync_folders(folders: set[str]) -> None:

@@ -74,7 +74,9 @@ def store_instance(
     # missing from disk, and the database's write lock is never held across an fsync.
     try:
         with index_lock(), transaction.atomic():
-            instance_id = index_instance(header, name, len(data), received_from)
+            entries = []
+            instance_id = index_instance(header, name, len(data), received_from, entries)
+            audit.record_all(entries)
     except IntegrityError:
         # Another association stored the same instance a moment ago: one copy, success.
         known = already_stored(header)
@@ -141,11 +143,13 @@ def database_unavailable(error: Exception) -> StoreError:
     )
 
 
-def index_instance(header: Header, file_name: str, file_size: int, received_from: str) -> int:
+def index_instance(header: Header, file_name: str, file_size: int, received_from: str,
+                   audit_entries: list) -> int:
     """Add the instance's row (and study and series on first sight); returns its id.
 
     Runs inside the caller's transaction; raises IntegrityError when the SOP Instance UID
-    is known.
+    is known. Its audit entry is added to `audit_entries`, which the caller saves with
+    `audit.record_all` in the same transaction (one INSERT for many instances).
     """
     now = timezone.now()
     known = index_sql.place(header.study_instance_uid, header.series_instance_uid)
@@ -172,10 +176,10 @@ def index_instance(header: Header, file_name: str, file_size: int, received_from
         render_state=RenderState.PENDING,
     ))
     index_sql.touch_study(study_id, now)
-    audit.record(
+    audit_entries.append(audit.pending(
         "imaging.instance.stored", "instance", instance_id, patient_id=patient_id,
         sop_instance_uid=header.sop_instance_uid, received_from=received_from[:100],
-    )
+    ))
     return instance_id
 
 
