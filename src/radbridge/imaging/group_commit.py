@@ -1,25 +1,24 @@
 """Group commit of the index: instances arriving together share one folder fsync and one
 transaction, and each sender hears "success" only after the commit that holds its row.
 
-Associations hand their written (fsynced, renamed) files to one writer thread. The writer
-takes whatever is waiting, fsyncs the folders the new names live in (the renames are then on
-disk) while it indexes every instance in its own savepoint (one bad row does not sink the
-others), and commits once both are done. With one association this is one instance per
-commit, as before; with several, the fsyncs and commits are shared. If the database fails,
-every file of the batch is removed again and every sender gets the failure status: nothing
-indexed is missing from disk, nothing on disk is unknown to the index.
+The association that finds no commit in progress leads: it takes whatever instances are
+waiting (its own included), fsyncs the folders their new names live in (the renames are
+then on disk) while it writes their rows, and commits once both are done; the others wait
+for that commit or lead the next. One association commits in its own thread, as before;
+several share fsyncs and commits. Rows get a savepoint each only when a duplicate raced in.
+If the database fails, every file of the batch is removed again and every sender gets the
+failure status: nothing indexed is missing from disk, nothing on disk is unknown to it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from radbridge.core import audit
 from radbridge.core.audit import Actor, acting_as
@@ -49,60 +48,51 @@ class Arrival:
     size: int
     folder: str | None  # to fsync before the commit (None: the storage made it durable)
     actor: Actor
-    done: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
     result: Stored | None = None
     error: StoreError | None = None
 
 
 class IndexWriter:
+    """Leader-follower group commit: the association that finds no commit in progress
+    commits whatever is waiting (its own instance first) in its own thread; the others
+    wait, and the next of them leads the next batch. One association never waits on
+    another thread; several share fsyncs and commits."""
+
     def __init__(self):
-        self.arrivals: queue.SimpleQueue[Arrival | None] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self.run, name="dicom-index", daemon=True)
+        self.condition = threading.Condition()
+        self.waiting: list[Arrival] = []
+        self.leading = False
         self.syncer = ThreadPoolExecutor(1, thread_name_prefix="dicom-fsync")
 
-    def start(self) -> None:
-        self.thread.start()
-
     def stop(self) -> None:
-        self.arrivals.put(None)
-        self.thread.join()
+        self.syncer.shutdown()
 
     def submit(self, arrival: Arrival) -> Stored:
         """Wait until the instance is indexed and committed; raise StoreError if not."""
-        self.arrivals.put(arrival)
-        arrival.done.wait()
+        with self.condition:
+            self.waiting.append(arrival)
+            while self.leading and not arrival.done:
+                self.condition.wait()
+            if not arrival.done:
+                self.leading = True
+                batch, self.waiting = self.waiting[:LARGEST_BATCH], self.waiting[LARGEST_BATCH:]
+        if not arrival.done:
+            try:
+                commit(batch, self.syncer)
+            except Exception:
+                log.exception("indexing a batch of %d instances failed", len(batch))
+                fail(batch, StoreError(STATUS_PROCESSING_FAILURE,
+                                       "processing failure: see the RadBridge log"))
+            finally:
+                with self.condition:
+                    for done in batch:
+                        done.done = True
+                    self.leading = False
+                    self.condition.notify_all()
         if arrival.error is not None:
             raise arrival.error
         return arrival.result
-
-    def run(self) -> None:
-        try:
-            while True:
-                first = self.arrivals.get()
-                if first is None:
-                    return
-                batch = [first]
-                while len(batch) < LARGEST_BATCH:
-                    try:
-                        more = self.arrivals.get_nowait()
-                    except queue.Empty:
-                        break
-                    if more is None:
-                        self.arrivals.put(None)  # finish this batch, then stop
-                        break
-                    batch.append(more)
-                try:
-                    commit(batch, self.syncer)
-                except Exception:
-                    log.exception("indexing a batch of %d instances failed", len(batch))
-                    fail(batch, StoreError(STATUS_PROCESSING_FAILURE,
-                                           "processing failure: see the RadBridge log"))
-                finally:
-                    for arrival in batch:
-                        arrival.done.set()
-        finally:
-            self.syncer.shutdown()
-            connections.close_all()
 
 
 def commit(batch: list[Arrival], syncer: ThreadPoolExecutor) -> None:

@@ -68,7 +68,6 @@ class DicomServer:
             allowed_networks=list(settings.DICOM_ALLOWED_ADDRESSES),
         )
         self.port = self.server.port
-        self.writer.start()
         self.server.start()
         log.info("DICOM SCP %s listening on %s:%d", settings.AE_TITLE, self.host, self.port)
 
