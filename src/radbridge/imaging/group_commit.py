@@ -3,11 +3,12 @@ transaction, and each sender hears "success" only after the commit that holds it
 
 The association that finds no commit in progress leads: it takes whatever instances are
 waiting (its own included), fsyncs the folders their new names live in (the renames are
-then on disk) while it writes their rows, and commits once both are done; the others wait
-for that commit or lead the next. One association commits in its own thread, as before;
-several share fsyncs and commits. Rows get a savepoint each only when a duplicate raced in.
-If the database fails, every file of the batch is removed again and every sender gets the
-failure status: nothing indexed is missing from disk, nothing on disk is unknown to it.
+then on disk), writes their rows and commits; the others wait for that commit or lead the
+next. One association commits in its own thread (no hand-over: on a busy machine every
+thread wake-up costs a scheduling delay); several share fsyncs and commits. Rows get a
+savepoint each only when a duplicate raced in. If the database fails, every file of the
+batch is removed again and every sender gets the failure status: nothing indexed is missing
+from disk, nothing on disk is unknown to the index.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -63,10 +63,6 @@ class IndexWriter:
         self.condition = threading.Condition()
         self.waiting: list[Arrival] = []
         self.leading = False
-        self.syncer = ThreadPoolExecutor(1, thread_name_prefix="dicom-fsync")
-
-    def stop(self) -> None:
-        self.syncer.shutdown()
 
     def submit(self, arrival: Arrival) -> Stored:
         """Wait until the instance is indexed and committed; raise StoreError if not."""
@@ -79,7 +75,7 @@ class IndexWriter:
                 batch, self.waiting = self.waiting[:LARGEST_BATCH], self.waiting[LARGEST_BATCH:]
         if not arrival.done:
             try:
-                commit(batch, self.syncer)
+                commit(batch)
             except Exception:
                 log.exception("indexing a batch of %d instances failed", len(batch))
                 fail(batch, StoreError(STATUS_PROCESSING_FAILURE,
@@ -95,22 +91,22 @@ class IndexWriter:
         return arrival.result
 
 
-def commit(batch: list[Arrival], syncer: ThreadPoolExecutor) -> None:
-    # The folders are fsynced while the rows are written; the commit waits for both.
-    syncing = syncer.submit(fsync_folders, {a.folder for a in batch if a.folder})
-    connection.close_if_unusable_or_obsolete()
+def commit(batch: list[Arrival]) -> None:
     try:
-        try:
-            duplicates = index_batch(batch, syncing, one_by_one=False)
-        except IntegrityError:
-            # Another association stored one of these a moment ago: again, each instance in
-            # its own savepoint, so the others still go in.
-            duplicates = index_batch(batch, syncing, one_by_one=True)
+        for folder in {a.folder for a in batch if a.folder}:
+            fsync_directory(folder)  # the renames are on disk before any row commits
     except OSError as error:
         fail(batch, out_of_resources(error))
         return
+    connection.close_if_unusable_or_obsolete()
+    try:
+        try:
+            duplicates = index_batch(batch, one_by_one=False)
+        except IntegrityError:
+            # Another association stored one of these a moment ago: again, each instance in
+            # its own savepoint, so the others still go in.
+            duplicates = index_batch(batch, one_by_one=True)
     except DatabaseError as error:
-        wait(syncing)
         fail(batch, database_unavailable(error))
         return
     for arrival in duplicates:
@@ -122,9 +118,9 @@ def commit(batch: list[Arrival], syncer: ThreadPoolExecutor) -> None:
             arrival.error = database_unavailable(IntegrityError("row vanished"))
 
 
-def index_batch(batch: list[Arrival], syncing: Future, one_by_one: bool) -> list[Arrival]:
-    """Index the batch in one transaction, committed once the folders are synced; returns
-    the arrivals found already indexed (only when `one_by_one`: else IntegrityError)."""
+def index_batch(batch: list[Arrival], one_by_one: bool) -> list[Arrival]:
+    """Index the batch in one transaction; returns the arrivals found already indexed
+    (only when `one_by_one`: else the IntegrityError is raised)."""
     duplicates, entries = [], []
     with index_lock(), transaction.atomic():
         for arrival in batch:
@@ -141,18 +137,7 @@ def index_batch(batch: list[Arrival], syncing: Future, one_by_one: bool) -> list
                     continue
             arrival.result = stored(instance_id, arrival.header, duplicate=False)
         audit.record_all(entries)
-        syncing.result()  # an OSError here rolls the rows back
     return duplicates
-
-
-def fsync_folders(folders: set[str]) -> None:
-    for folder in folders:
-        fsync_directory(folder)
-
-
-def wait(syncing: Future) -> None:
-    with contextlib.suppress(OSError):
-        syncing.result()
 
 
 def fail(batch: list[Arrival], error: StoreError) -> None:

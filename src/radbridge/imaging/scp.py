@@ -52,15 +52,13 @@ class DicomServer:
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
         self.server: AssociationServer | None = None
-        self.writer: IndexWriter | None = None
 
     @classmethod
     def from_settings(cls) -> DicomServer:
         return cls(settings.BIND_ADDRESS, settings.DICOM_PORT)
 
     async def start(self) -> None:
-        self.writer = IndexWriter()
-        receiver = Receiver(self.writer)
+        receiver = Receiver(IndexWriter())
         self.server = AssociationServer(
             self.host, self.port, policy_from_settings(), receiver,
             timeout=settings.DICOM_NETWORK_TIMEOUT_SECONDS,
@@ -75,7 +73,5 @@ class DicomServer:
         """Stop accepting; associations in progress get `grace_seconds` to finish."""
         if self.server is None:
             return
-        server, writer, self.server, self.writer = self.server, self.writer, None, None
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, server.stop, grace_seconds)
-        await loop.run_in_executor(None, writer.stop)
+        server, self.server = self.server, None
+        await asyncio.get_running_loop().run_in_executor(None, server.stop, grace_seconds)
