@@ -9,7 +9,7 @@ What is measured: latency (p50/p95) and requests/s of two searches against
 
 Same-run reference: `GET /health` (a bare Django request through the same server), so the
 ratio says what the FHIR work costs on top of serving any request at all. The database is
-generated once with COPY (patients, identifiers, orders, reports, report versions) and
+generated once with COPY (bench/centre.py: the centre bench/portal.py uses too) and
 reused while its row counts match (`--rebuild` makes it again). The caller acts as a staff
 account whose permission rule sees everything (the rule the accounts app gives staff),
 authenticated by a session cookie; every request is audited like in production.
@@ -29,20 +29,17 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = REPO / ".venv" / "bin" / "python"
-SYLLABLES = "ba be bi bo da de di do ka ke ki ko la le li lo ma me mi mo na ne ni no ra re ri ro " \
-    "sa se si so ta te ti to va ve vi vo".split()
+sys.path.insert(0, str(REPO))
+from bench.centre import PostgresLoader, family_name  # noqa: E402
+from bench.centre import generate as generate_centre  # noqa: E402
+
 BENCH_USER = "bench-staff"
-SEED = 7
-
-
-def family_name(rng: random.Random) -> str:
-    return "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize()
 
 
 def database_exists(pg_url: str) -> None:
@@ -63,75 +60,8 @@ def row_counts(conn) -> tuple[int, int]:
 
 
 def generate(pg_url: str, reports: int, patients: int) -> None:
-    """Fill the clinical tables with COPY, one table after the other, with a progress bar."""
-    import psycopg
-    from tqdm import tqdm
-
-    rng = random.Random(SEED)
-    now = datetime.now(UTC)
-    first_day = datetime(2021, 1, 1, 8, tzinfo=UTC)
-    with psycopg.connect(pg_url) as conn:
-        conn.execute(
-            "TRUNCATE clinical_reportversion, clinical_report, clinical_order, "
-            "clinical_patientidentifier, clinical_patient CASCADE"
-        )
-        bar = tqdm(total=patients * 2 + reports * 3, unit="row", unit_scale=True, desc="COPY")
-        with conn.cursor() as cur:
-            with cur.copy(
-                "COPY clinical_patient (id, created_at, updated_at, family_name, given_name, "
-                "middle_name, name_prefix, name_suffix, birth_date, sex, phones, email, "
-                "address_line, address_city, address_state, address_postal_code, "
-                "address_country) FROM STDIN"
-            ) as copy:
-                for pid in range(1, patients + 1):
-                    birth = date(1930, 1, 1) + timedelta(days=rng.randrange(30000))
-                    copy.write_row((pid, now, now, family_name(rng), family_name(rng), "", "",
-                                    "", birth, rng.choice("FM"), "[]", "", "", "", "", "", ""))
-                    bar.update()
-            with cur.copy(
-                "COPY clinical_patientidentifier (id, patient_id, value, assigning_authority, "
-                "type_code) FROM STDIN"
-            ) as copy:
-                for pid in range(1, patients + 1):
-                    copy.write_row((pid, pid, f"MRN{pid:08d}", "MERCY", "MR"))
-                    bar.update()
-            order_columns = (
-                "id, created_at, updated_at, accession_number, placer_order_number, "
-                "filler_order_number, patient_id, procedure_code, procedure_text, "
-                "procedure_coding_system, modality, priority, status, scheduled_at, reason, "
-                "study_instance_uid"
-            )
-            with cur.copy(f"COPY clinical_order ({order_columns}) FROM STDIN") as copy:
-                for oid in range(1, reports + 1):
-                    when = first_day + timedelta(minutes=rng.randrange(5 * 365 * 24 * 60))
-                    copy.write_row((oid, now, now, f"A{oid:09d}", "", f"A{oid:09d}",
-                                    rng.randrange(1, patients + 1), "CTCHEST", "CT chest", "L",
-                                    "CT", "routine", "final", when, "", ""))
-                    bar.update()
-            with cur.copy(
-                "COPY clinical_report (id, created_at, updated_at, order_id, status) FROM STDIN"
-            ) as copy:
-                for rid in range(1, reports + 1):
-                    copy.write_row((rid, now, now, rid, "final"))
-                    bar.update()
-            with cur.copy(
-                "COPY clinical_reportversion (id, report_id, number, status, text, "
-                "rendering_type, signed_at, created_at) FROM STDIN"
-            ) as copy:
-                for rid in range(1, reports + 1):
-                    copy.write_row((rid, rid, 1, "final", "FINDINGS: no acute abnormality.\n"
-                                    "IMPRESSION: normal study.", "", now, now))
-                    bar.update()
-        bar.close()
-        for table in ("clinical_patient", "clinical_patientidentifier", "clinical_order",
-                      "clinical_report", "clinical_reportversion"):
-            conn.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"
-            )
-        conn.commit()
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+    """Fill the clinical tables with the shared generated centre (bench/centre.py), by COPY."""
+    generate_centre(PostgresLoader(pg_url), reports, patients)
 
 
 def django_env(pg_url: str, port: int, home: Path) -> dict[str, str]:

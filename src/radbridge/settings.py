@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "radbridge.portal",
     "radbridge.notify",
     "radbridge.imaging",
+    "radbridge.scheduling",
     "radbridge.demo",
     "radbridge.fhir",
 ]

@@ -160,7 +160,7 @@ def test_each_read_is_audited_once_with_the_patient(staff_api, reported):
         ("get", "Patient/_history", 501),
         ("get", "Patient/1/_history", 501),
         ("get", "ImagingStudy/1", 404),
-        ("get", "Slot", 404),
+        ("get", "Slot/not-a-slot", 404),
         ("get", "Observation", 404),
     ],
 )
@@ -169,11 +169,6 @@ def test_unsupported_interactions_answer_with_a_clear_outcome(staff_api, method,
     assert response.status_code == expected
     body = validate(response.json())
     assert body["issue"][0]["diagnostics"]
-
-
-def test_schedules_are_reported_as_not_served_yet(staff_api):
-    status, body, _ = staff_api.get("Slot")
-    assert status == 404 and "scheduling app" in body["issue"][0]["diagnostics"]
 
 
 def test_xml_is_refused_with_406(staff_api, reported):
@@ -189,7 +184,9 @@ def test_capability_statement_lists_what_is_served(client):
     status, body, _ = Api(client).get("metadata")
     validate(body)
     served = {r["type"]: r for r in body["rest"][0]["resource"]}
-    assert "Slot" not in served and "Schedule" not in served
+    assert {"read", "search-type"} <= {i["code"] for i in served["Slot"]["interaction"]}
+    assert {"create"} <= {i["code"] for i in served["Appointment"]["interaction"]}
+    assert "actor" in {p["name"] for p in served["Schedule"]["searchParam"]}
     report = served["DiagnosticReport"]
     assert {"vread", "history-instance"} <= {i["code"] for i in report["interaction"]}
     assert "DiagnosticReport:based-on" in report["searchInclude"]

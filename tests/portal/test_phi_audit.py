@@ -43,22 +43,89 @@ def world(client):
             "staff": staff, "admin": admin, "share": share}
 
 
+def place_an_order(client, world):
+    client.post("/orders/new/", {"patient": world["patient"].pk, "procedure": "CTHEAD",
+                                 "priority": "routine", "indication": "Headache."})
+
+
 def open_share(client, world):
     client.post("/share/", {"code": "AAAA-BBBB-CCCC",
                             "birth_date": world["patient"].birth_date.isoformat()})
+
+
+def schedule_a_slot(client, world):
+    """A CT schedule with a free slot the world's order can be booked into."""
+    from datetime import time
+
+    from radbridge.scheduling.availability import slots
+    from tests.scheduling.helpers import make_schedule, next_weekday
+
+    schedule = make_schedule(hours=(time(8), time(9)))
+    day = next_weekday(0)
+    world["slot"] = slots(schedule, day, day)[0]
+
+
+def book_the_order(client, world):
+    from radbridge.scheduling.services import book_slot
+
+    schedule_a_slot(client, world)
+    slot = world["slot"]
+    world["appointment"] = book_slot(slot.schedule, slot.start, world["patient"],
+                                     order=world["order"])
+def journal_of(world) -> int:
+    """A journal entry about the world's patient (PID-3 is their identifier)."""
+    from radbridge.hl7.ingest import Received, ingest_batch
+    from tests.hl7.helpers import message, msh, pid
+
+    identifier = world["patient"].identifiers.get()
+    text = message(msh("ADT^A08", "PHI1"), "EVN|A08",
+                   pid(identifier.value, authority=identifier.assigning_authority))
+    return ingest_batch([Received(text.encode(), "mllp", "test")])[0].journal_id
+
+
+def mismatch(client, world):
+    from radbridge.imaging.models import Study
+
+    Study.objects.create(study_instance_uid="1.2.3.9", patient=world["patient"],
+                         reconciliation="mismatch")
 
 
 CASES = {
     "portal:studies": ("staff", lambda w: "/studies/", None),
     "portal:my_studies": ("patient_user", lambda w: "/my/studies/", None),
     "portal:study": ("patient_user", lambda w: f"/studies/{w['order'].pk}/", None),
+    "portal:study_report_pdf": ("patient_user", lambda w: f"/studies/{w['order'].pk}/report.pdf",
+                                None),
+    "portal:study_report_hl7": ("staff", lambda w: f"/studies/{w['order'].pk}/report.hl7", None),
+    "portal:order_new": ("admin", lambda w: "/orders/new/", None),
+    "portal:order_upload": ("admin", lambda w: "/orders/upload/", None),
+    "portal:my_orders": ("admin", lambda w: "/orders/", place_an_order),
+    "portal:my_orders_rows": ("admin", lambda w: "/orders/rows/", place_an_order),
     "portal:patients": ("staff", lambda w: "/patients/", None),
     "portal:patient": ("staff", lambda w: f"/patients/{w['patient'].pk}/", None),
     "portal:share_view": (None, lambda w: f"/share/{w['share'].pk}/", open_share),
     "portal:audit": ("admin", lambda w: f"/audit/?patient={w['patient'].pk}", None),
+    "portal:viewer": ("patient_user", lambda w: f"/studies/{w['order'].pk}/images/", None),
+    "portal:study_download": ("patient_user", lambda w: f"/studies/{w['order'].pk}/download/",
+                              None),
+    "portal:notification_preferences": ("patient_user", lambda w: "/my/notifications/", None),
     "portal:patient_viewers": ("admin", lambda w: f"/patients/{w['patient'].pk}/viewers/", None),
     "portal:my_access_log": ("patient_user", lambda w: "/my/access-log/", None),
+    "portal:book": ("patient_user", lambda w: "/book/", None),
+    "portal:book_slots": ("patient_user", lambda w: f"/book/slots/?order={w['order'].pk}", None),
+    "portal:book_confirm": (
+        "patient_user",
+        lambda w: f"/book/confirm/?order={w['order'].pk}&slot={w['slot'].key}",
+        schedule_a_slot,
+    ),
+    "portal:my_appointments": ("patient_user", lambda w: "/my/appointments/", book_the_order),
+    "portal:appointment": (
+        "patient_user", lambda w: f"/my/appointments/{w['appointment'].pk}/", book_the_order
+    ),
+    "portal:journal_entry": ("admin", lambda w: f"/interfaces/journal/{journal_of(w)}/", None),
+    "portal:reconciliation": ("admin", lambda w: "/interfaces/reconciliation/", mismatch),
 }
+
 
 
 def test_every_phi_view_has_an_audit_case():

@@ -28,18 +28,20 @@ VIEW_RECORDS = frozenset({
 })
 ADD_PATIENT, ADD_ORDER = "clinical.add_patient", "clinical.add_order"
 ADD_INSTANCE, RECONCILE = "imaging.add_instance", "imaging.reconcile_study"
+# For whom (self, patients they may order for, patients at the site): scheduling/permissions.py.
+BOOK_SLOT = "scheduling.book_slot"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CENTRE_ADMIN: ALL_OF_OURS,
-    Role.FRONT_DESK: VIEW_RECORDS | {ADD_PATIENT, ADD_ORDER, RECONCILE},
-    Role.TECHNOLOGIST: VIEW_RECORDS | {ADD_INSTANCE, RECONCILE},
+    Role.FRONT_DESK: VIEW_RECORDS | {ADD_PATIENT, ADD_ORDER, RECONCILE, BOOK_SLOT},
+    Role.TECHNOLOGIST: VIEW_RECORDS | {ADD_INSTANCE, RECONCILE, BOOK_SLOT},
     Role.RADIOLOGIST: VIEW_RECORDS,
     # Their own orders: the order is placed in their name (see permissions.ordering_practitioner).
-    Role.PHYSICIAN: frozenset({ADD_ORDER}),
+    Role.PHYSICIAN: frozenset({ADD_ORDER, BOOK_SLOT}),
     Role.CLINIC_ADMIN: frozenset(),  # manages the clinic's users (permissions.py), no records
     # API only: what its token's scopes allow of these.
-    Role.INTEGRATION: VIEW_RECORDS | {ADD_PATIENT, ADD_ORDER, ADD_INSTANCE},
-    Role.PATIENT: frozenset(),
+    Role.INTEGRATION: VIEW_RECORDS | {ADD_PATIENT, ADD_ORDER, ADD_INSTANCE, BOOK_SLOT},
+    Role.PATIENT: frozenset({BOOK_SLOT}),  # for themselves and those they are proxy for
 }
 
 # The FHIR resource type and access a token's scope must allow for a permission to count.
@@ -47,6 +49,7 @@ SCOPE_OF_PERMISSION = {
     ADD_PATIENT: ("Patient", "write"),
     ADD_ORDER: ("ServiceRequest", "write"),
     ADD_INSTANCE: ("ImagingStudy", "write"),
+    BOOK_SLOT: ("Appointment", "write"),
     "clinical.view_patient": ("Patient", "read"),
     "clinical.view_order": ("ServiceRequest", "read"),
     "clinical.view_report": ("DiagnosticReport", "read"),

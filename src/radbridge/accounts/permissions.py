@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from radbridge.clinical.models import Patient
+from radbridge.clinical.models import Order, Patient
 
 from .choices import CLINIC_ROLES, STAFF_ROLES, TWO_FACTOR_ROLES, Role
 from .models import Profile, ProxyGrant
@@ -149,3 +149,18 @@ def ordering_practitioner(user):
     if profile is None or profile.role != Role.PHYSICIAN:
         return None
     return profile.practitioner
+
+
+def orderable_patients(user) -> QuerySet:
+    """Patients this user may place an order for (the portal's order form and upload, FHIR
+    POST ServiceRequest): none without `clinical.add_order`; otherwise the patients whose
+    record they may see and, for a referring physician, the patients they referred before.
+    Merged-away records are left out: orders go to the surviving record."""
+    if not user.has_perm("clinical.add_order"):
+        return Patient.objects.none()
+    visible = Q(pk__in=Patient.objects.restrict(user, "view").values("pk"))
+    practitioner = ordering_practitioner(user)
+    if practitioner is not None:
+        referred = Order.objects.filter(ordering_practitioner=practitioner).values("patient")
+        visible |= Q(pk__in=referred)
+    return Patient.objects.filter(visible, merged_into__isnull=True)

@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from radbridge.clinical.models import Order, Patient, Practitioner
 
 from .choices import STAFF_ROLES, Role
-from .models import ClinicPolicy
+from .models import ClinicPolicy, Consent
 from .permissions import own_patient_ids, physician_patient_filter, profile_of, role_of
 
 EVERYTHING = Q()
@@ -55,13 +55,29 @@ def physician_order_filter(user) -> Q:
             Q(organization=profile.clinic_id)
             | Q(profiles__clinic=profile.clinic_id, profiles__role=Role.PHYSICIAN)
         ).values("pk")
-    copied = Order.objects.filter(copies_to__in=practitioners).values("pk")
-    consented_patient = physician_patient_filter(user)
-    return (
-        Q(ordering_practitioner__in=practitioners)
-        | Q(pk__in=copied)
-        | Q(patient__in=_patients(consented_patient))
+    # Resolved to id lists here: an OR of three subqueries makes PostgreSQL read every order
+    # (seconds at a million), an OR of three short id lists is three index lookups.
+    practitioner_ids = list(practitioners.values_list("pk", flat=True))
+    copied = list(
+        Order.objects.filter(copies_to__in=practitioner_ids).values_list("pk", flat=True)
     )
+    consented = consented_patient_ids(user)
+    return (
+        Q(ordering_practitioner__in=practitioner_ids)
+        | Q(pk__in=copied)
+        | Q(patient__in=consented)
+    )
+
+
+def consented_patient_ids(user) -> list[int]:
+    """physician_patient_filter's patients as ids: who consented, and where they were merged."""
+    consented = list(
+        Consent.objects.active().filter(physician=user).values_list("patient", flat=True)
+    )
+    if not consented:
+        return []
+    survivors = Patient.objects.filter(pk__in=consented, merged_into__isnull=False)
+    return [*consented, *survivors.values_list("merged_into", flat=True)]
 
 
 def _patients(condition: Q):

@@ -17,6 +17,7 @@ from .choices import (
     ReportStatus,
     Sex,
 )
+from .search.names import fold_name
 
 
 class Organization(TimeStampedModel):
@@ -58,10 +59,25 @@ class Patient(TimeStampedModel):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
     )
+    # "family given middle", case and accents folded: the worklist's name search (trigram
+    # index on PostgreSQL, migration 0003).
+    search_name = models.CharField(max_length=310, blank=True, default="", editable=False)
     objects = RestrictedManager()
 
     class Meta:
-        indexes = [models.Index(fields=["family_name", "given_name"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            models.Index(fields=["birth_date"], name="patient_birth_date"),
+        ]
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold_name(
+            " ".join((self.family_name, self.given_name, self.middle_name))
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "search_name" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "search_name"]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.display_name
@@ -144,6 +160,20 @@ class Order(TimeStampedModel):
             models.Index(fields=["patient", "-created_at"]),
             # FHIR: DiagnosticReport?patient=..&date=.. (the exam time is the report's date)
             models.Index(fields=["patient", "scheduled_at"], name="order_patient_scheduled"),
+            # The worklist: newest exams first, narrowed by modality or priority (STAT), and
+            # "new since last visit" by last change.
+            models.Index(fields=["-scheduled_at", "-id"], name="order_worklist_exam"),
+            models.Index(fields=["modality", "-scheduled_at"], name="order_worklist_modality"),
+            models.Index(fields=["priority", "-scheduled_at"], name="order_worklist_priority"),
+            models.Index(fields=["updated_at"], name="order_updated"),
+            # A physician's and a room's studies newest first: the first page of their
+            # worklist without reading all of them.
+            models.Index(fields=["ordering_practitioner", "-scheduled_at", "-id"],
+                         name="order_worklist_physician"),
+            models.Index(fields=["location", "-scheduled_at", "-id"],
+                         name="order_worklist_location"),
+            # Staff dashboard: studies of a date range not scheduled yet (by arrival)
+            models.Index(fields=["created_at"], name="order_created"),
         ]
 
     def __str__(self) -> str:

@@ -136,3 +136,22 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head at {self.last_seq}"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of one role in one process (`radbridge serve`), so operators see
+    from any machine which roles run and which went quiet (core.health)."""
+
+    role = models.CharField(max_length=30)
+    host = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "host", "pid"], name="heartbeat_one_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} on {self.host} (pid {self.pid}) at {self.beat_at:%H:%M:%S}"

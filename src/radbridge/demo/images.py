@@ -52,6 +52,7 @@ def instance(order: Order, patient_id: str, accession: str, study_uid: str, seri
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = FileDataset(None, {}, file_meta=meta, preamble=b"\0" * 128)
     ds.SOPClassUID, ds.SOPInstanceUID = sop_class, meta.MediaStorageSOPInstanceUID
+    ds.SpecificCharacterSet = "ISO_IR 192"  # UTF-8: names such as Łukasik or Ó Súilleabháin
     ds.PatientID, ds.IssuerOfPatientID = patient_id, "DEMO"
     ds.PatientName = f"{order.patient.family_name}^{order.patient.given_name}"
     ds.AccessionNumber = accession

@@ -18,8 +18,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from radbridge.core import audit
 
-from . import bundles, queries, scopes
+from . import bundles, queries, scopes, slots
 from .capability import capability_statement
+from .mapping.schedule import slot_resource
 from .outcomes import FHIRError, Reply, error_response, fhir_response, not_found
 from .served import NOT_SERVED, SERVED, Served
 from .writes import create
@@ -159,6 +160,8 @@ def metadata(request):
 
 @fhir_endpoint("GET", "POST")
 def type_endpoint(request, type_name: str):
+    if type_name == "Slot" and request.method == "GET":
+        return search_slots(request, list(request.GET.lists()))
     spec = served(type_name)
     if request.method == "POST":
         check_scope(request, spec.name, "write")
@@ -168,6 +171,8 @@ def type_endpoint(request, type_name: str):
 
 @fhir_endpoint("POST")
 def search_by_post(request, type_name: str):
+    if type_name == "Slot":
+        return search_slots(request, list(request.GET.lists()) + list(request.POST.lists()))
     spec = served(type_name)
     pairs = list(request.GET.lists()) + list(request.POST.lists())
     return search(request, spec, pairs)
@@ -193,8 +198,30 @@ def search(request, spec: Served, lists: list[tuple[str, list[str]]]) -> Reply:
     return Reply(bundle)
 
 
+def search_slots(request, lists: list[tuple[str, list[str]]]) -> Reply:
+    """Slots are computed, not stored: searched by the slots module (no PHI in them)."""
+    check_scope(request, "Slot", "read")
+    pairs = [(name, value) for name, values in lists for value in values]
+    page = slots.search(request.user, pairs)
+    bundle = bundles.searchset(
+        bundles.base_url(request),
+        "Slot",
+        [(k, v) for k, v in pairs if k not in ("_format", "_pretty")],
+        [slot_resource(slot) for slot in page.rows],
+        [],
+        offset=page.offset,
+        count=page.count,
+        has_next=page.has_next,
+        total=page.total,
+    )
+    return Reply(bundle)
+
+
 @fhir_endpoint("GET")
 def instance(request, type_name: str, resource_id: str):
+    if type_name == "Slot":
+        check_scope(request, "Slot", "read")
+        return Reply(slot_resource(slots.read(request.user, resource_id)))
     spec = served(type_name)
     check_scope(request, spec.name, "read")
     row = queries.read(spec, request.user, resource_id)
@@ -242,8 +269,8 @@ def not_implemented(request, *args, **kwargs):
         501,
         "not-supported",
         f"{request.method} {request.path} is not implemented: RadBridge serves read, search, "
-        "the version history of reports, create of Patient and ServiceRequest, and "
-        "$convert-hl7v2 (see /fhir/metadata)",
+        "the version history of reports, create of Patient, ServiceRequest and Appointment "
+        "(booking a Slot), and $convert-hl7v2 (see /fhir/metadata)",
     )
 
 

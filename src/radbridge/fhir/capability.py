@@ -6,6 +6,7 @@ from django.utils import timezone
 
 import radbridge
 
+from . import slots
 from .mapping.common import instant
 from .served import NOT_SERVED, SERVED
 
@@ -59,7 +60,10 @@ def capability_statement(base: str) -> dict:
                     "JSON only. Search results page with _count (at most 500) and _offset "
                     "links. ImagingStudy resources name RadBridge's DICOMweb service "
                     "(WADO-RS, QIDO-RS, STOW-RS) as their endpoint. "
-                    f"Not served yet: {unserved}."
+                    "Slots are computed from schedules: search them by schedule, start, "
+                    "status and service-type over at most 92 days; POST Appointment with one "
+                    "free slot and the patient books it (409 when the slot is taken)."
+                    + (f" Not served yet: {unserved}." if unserved else "")
                 ),
                 "security": {
                     "cors": False,
@@ -81,7 +85,8 @@ def capability_statement(base: str) -> dict:
                         "as the portal."
                     ),
                 },
-                "resource": [resource_capability(spec) for spec in SERVED.values()],
+                "resource": [resource_capability(spec) for spec in SERVED.values()]
+                + [slots.capability()],
                 "operation": [{"name": "convert-hl7v2", "definition": CONVERT_OPERATION}],
             }
         ],

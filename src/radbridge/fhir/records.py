@@ -20,6 +20,7 @@ from radbridge.clinical.models import (
     ReportVersion,
 )
 from radbridge.imaging.models import Study
+from radbridge.scheduling.availability import slot_key
 
 from .mapping import appointment, diagnostic_report, directory, patient, service_request
 
@@ -101,7 +102,14 @@ def appointment_resource(record: Appointment) -> dict:
         practitioner=ref("Practitioner", record.practitioner_id),
         location=ref("Location", record.location_id),
         based_on=ref("ServiceRequest", record.order_id),
+        slot=booked_slot(record),
     )
+
+
+def booked_slot(record: Appointment) -> str | None:
+    """The Slot a booking made here holds (rows come with select_related("booking"))."""
+    booking = getattr(record, "booking", None)  # no booking: the RIS booked it
+    return f"Slot/{slot_key(booking.schedule_id, booking.starts_at)}" if booking else None
 
 
 def practitioner_resource(record: Practitioner) -> dict:

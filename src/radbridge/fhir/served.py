@@ -4,8 +4,9 @@ as FHIR, its search parameters, sort keys and `_include`s.
 Resources holding PHI (Patient, ServiceRequest, DiagnosticReport, ImagingStudy, Appointment)
 are always read through `restrict(user, "view")`; the directory (Practitioner, Organization,
 Location) is visible to any authenticated caller. ImagingStudy is the imaging app's index
-(see `studies.py`). Schedule and Slot are not served yet (their tables belong to the
-scheduling app): the CapabilityStatement says so.
+(see `studies.py`). Schedule is the scheduling app's table, visible to any signed-in
+caller like the directory; Slots are computed, not stored, and searched by `slots.py`.
+POST Appointment books a free slot (`bookings.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from radbridge.clinical.models import (
     Practitioner,
     Report,
 )
+from radbridge.scheduling.models import Schedule
 
 from . import records, studies
 from .identifiers import (
@@ -39,6 +41,7 @@ from .identifiers import (
 )
 from .mapping.common import coding_system_name
 from .mapping.patient import SEX_OF_GENDER
+from .mapping.schedule import SCHEDULE_SYSTEM, schedule_resource
 from .mapping.service_request import STATUS as ORDER_STATUS
 from .search import (
     Param,
@@ -268,7 +271,7 @@ IMAGING_STUDY = Served(
 
 APPOINTMENT = Served(
     "Appointment",
-    lambda: Appointment.objects.all(),
+    lambda: Appointment.objects.select_related("booking"),
     records.appointment_resource,
     {
         **common(),
@@ -289,6 +292,35 @@ APPOINTMENT = Served(
     patient_of=lambda row: row.patient_id,
     sorts={"date": "starts_at"},
     includes={"Appointment:patient": Include("Patient", lambda row: row.patient_id)},
+    create=True,
+)
+
+
+def schedule_service(system: str | None, code: str) -> Q:
+    """Schedules performing a procedure code (or, with no codes listed, of that modality);
+    the codes are a short JSON list per schedule, matched here rather than in SQL."""
+    performs = [
+        schedule.pk
+        for schedule in Schedule.objects.only("pk", "modality", "procedure_codes")
+        if code in schedule.procedure_codes
+        or (not schedule.procedure_codes and schedule.modality == code)
+    ]
+    return Q(pk__in=performs)
+
+
+SCHEDULE = Served(
+    "Schedule",
+    lambda: Schedule.objects.select_related("location"),
+    schedule_resource,
+    {
+        **common(),
+        "identifier": system_identifier(lambda: {SCHEDULE_SYSTEM: "code"}),
+        "actor": reference_param("location_id", "Location", "actor"),
+        "active": code_token("active", {"true": [True], "false": [False]}),
+        "service-type": token_param(schedule_service),
+    },
+    phi=False,
+    includes={"Schedule:actor": Include("Location", lambda row: row.location_id)},
 )
 
 PRACTITIONER = Served(
@@ -344,11 +376,9 @@ SERVED = {
         DIAGNOSTIC_REPORT,
         IMAGING_STUDY,
         APPOINTMENT,
+        SCHEDULE,
     )
 }
 # Known FHIR resource types this server does not serve (yet), with the reason, so a
 # client gets a clear answer instead of a bare 404.
-NOT_SERVED = {
-    "Schedule": "Schedule is not served yet: schedules come with the scheduling app",
-    "Slot": "Slot is not served yet: slots come with the scheduling app",
-}
+NOT_SERVED: dict[str, str] = {}

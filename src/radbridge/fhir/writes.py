@@ -19,13 +19,14 @@ import secrets
 
 from django.db import transaction
 
-from radbridge.accounts.permissions import ordering_practitioner
+from radbridge.accounts.permissions import orderable_patients, ordering_practitioner
 from radbridge.clinical import services
 from radbridge.clinical.data import IdentifierData, OrderData, PatientData, PractitionerData
 from radbridge.clinical.errors import ClinicalRuleError
 from radbridge.clinical.models import Location, Order, Patient, Practitioner
 
 from . import bundles
+from .bookings import create_appointment
 from .identifiers import PLACER_ORDER_SYSTEM, V2_0203, accession_system, authority_of
 from .mapping.common import CODE_SYSTEMS, coding_system_name
 from .mapping.patient import SEX_OF_GENDER
@@ -72,7 +73,11 @@ def read_body(request, type_name: str) -> dict:
 
 def create(request, spec):
     body = read_body(request, spec.name)
-    creators = {"Patient": create_patient, "ServiceRequest": create_service_request}
+    creators = {
+        "Patient": create_patient,
+        "ServiceRequest": create_service_request,
+        "Appointment": create_appointment,
+    }
     try:
         with transaction.atomic():
             row, created = creators[spec.name](request.user, body)
@@ -198,9 +203,7 @@ def order_data(user, body: dict) -> OrderData:
                 f"ServiceRequest.{element}",
                 f"{element} must be {' or '.join(sorted(allowed))} to place an order",
             )
-    patient = referenced(
-        body, "subject", Patient, "Patient", Patient.objects.restrict(user, "view")
-    )
+    patient = referenced(body, "subject", Patient, "Patient", orderable_patients(user))
     code = body.get("code") or {}
     coding = (code.get("coding") or [{}])[0]
     if not (coding.get("code") or code.get("text")):

@@ -5,22 +5,25 @@ into an ORM^O01 queued for RADBRIDGE_HL7_OUTBOUND_TARGET, once (the queue row is
 the event). The `hl7-outbound` job sends due messages in order, retries on connection errors
 and AR/CR with exponential backoff, and dead-letters a message after the configured number
 of attempts or on AE/CE (the RIS understood it and refused it: resending will not help).
-Orders that came from HL7 are not echoed back.
+Orders that came from HL7 are not echoed back. Appointments booked, moved or cancelled in
+RadBridge (events carrying an `siu_trigger`) become SIU^S12/S13/S14/S15 the same way; SIU
+that came from the RIS is never echoed.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from radbridge.clinical.models import Order
-from radbridge.core import jobs, outbox
+from radbridge.clinical.models import Appointment, Location, Order
+from radbridge.core import audit, jobs, outbox
 from radbridge.core.models import OutboxEvent
 
+from .appointment_messages import appointment_message
 from .choices import OutboundStatus
 from .client import MLLPClient, MLLPClientError, parse_target
 from .messages import order_message
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 
 def register() -> None:
     outbox.register_consumer("hl7-outbound-orders", ["order.placed"], queue_order)
+    outbox.register_consumer("hl7-outbound-appointments", APPOINTMENT_TOPICS, queue_appointment)
     jobs.register_periodic("hl7-outbound", send_due, interval_seconds=1.0)
 
 
@@ -45,6 +49,32 @@ def queue_order(event: OutboxEvent) -> None:
     enqueue(f"event:{event.id}", "ORM^O01", control_id, order_message(order, control_id))
 
 
+APPOINTMENT_TOPICS = ["appointment.booked", "appointment.changed", "appointment.cancelled"]
+
+
+def queue_appointment(event: OutboxEvent) -> None:
+    trigger = event.payload.get("siu_trigger")
+    if event.actor.startswith("hl7:") or not trigger or not settings.HL7_OUTBOUND_TARGET:
+        return  # the RIS told us (no trigger: not booked here), or there is no RIS to tell
+    appointment = Appointment.objects.select_related(
+        "patient", "order", "location", "practitioner"
+    ).get(id=event.aggregate_id)
+    as_at_event(appointment, event.payload)
+    control_id = f"RB{event.id:010d}"
+    text = appointment_message(appointment, trigger, control_id)
+    enqueue(f"event:{event.id}", f"SIU^{trigger}", control_id, text)
+
+
+def as_at_event(appointment: Appointment, payload: dict) -> None:
+    """Describe the appointment as the event saw it (it may have moved again since)."""
+    appointment.starts_at = datetime.fromisoformat(payload["starts_at"])
+    appointment.status = payload["status"]
+    appointment.duration_minutes = payload.get("duration_minutes", appointment.duration_minutes)
+    appointment.reason = payload.get("reason", appointment.reason)
+    if payload.get("location_id"):
+        appointment.location = Location.objects.get(pk=payload["location_id"])
+
+
 def enqueue(source_key: str, message_type: str, control_id: str, text: str) -> OutboundMessage:
     message, _ = OutboundMessage.objects.get_or_create(
         source_key=source_key,
@@ -56,6 +86,30 @@ def enqueue(source_key: str, message_type: str, control_id: str, text: str) -> O
             "next_attempt_at": timezone.now(),
         },
     )
+    return message
+
+
+class RetryRefused(ValueError):
+    """The message was already acknowledged: sending it again would duplicate it."""
+
+
+@transaction.atomic
+def retry_now(message_id: int) -> OutboundMessage:
+    """An operator sends a dead or waiting message again at the next worker round (one more
+    attempt: it dies again at once if that fails). Audited; locks the message."""
+    message = OutboundMessage.objects.select_for_update().filter(id=message_id).first()
+    if message is None:
+        raise RetryRefused(f"no outbound message #{message_id}")
+    if message.status == OutboundStatus.SENT:
+        raise RetryRefused(
+            f"message {message.control_id} was already acknowledged ({message.ack_code}): "
+            "sending it again would duplicate it at the receiver"
+        )
+    previous = message.status
+    message.status, message.next_attempt_at = OutboundStatus.RETRYING, timezone.now()
+    message.save(update_fields=["status", "next_attempt_at"])
+    audit.record("hl7.outbound.retried", "hl7_outbound", message.id, previous_status=previous,
+                 control_id=message.control_id, destination=message.destination)
     return message
 
 

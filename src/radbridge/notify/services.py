@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from radbridge.core import audit
 
+from . import templates
 from .choices import DeliveryStatus
-from .models import Delivery
+from .models import Delivery, MessageTemplate
 
 RESENDABLE = (DeliveryStatus.DEAD, DeliveryStatus.FAILED, DeliveryStatus.SENT,
               DeliveryStatus.DELIVERED, DeliveryStatus.SUPPRESSED)
@@ -50,9 +51,17 @@ def resend(delivery: Delivery) -> Delivery:
 
 def delivery_rates(days: int = 7) -> list[dict]:
     """Per channel over the last days: how many planned, delivered, sent, failed, dead."""
-    since = timezone.now() - timedelta(days=days)
+    return delivery_rates_between(timezone.now() - timedelta(days=days), None)
+
+
+def delivery_rates_between(since, until) -> list[dict]:
+    """Per channel, for messages planned from `since` until `until` (None: now); the rate is
+    the share of attempted messages (not suppressed) the provider accepted or delivered."""
+    planned = Delivery.objects.filter(created_at__gte=since)
+    if until is not None:
+        planned = planned.filter(created_at__lt=until)
     rows = (
-        Delivery.objects.filter(created_at__gte=since)
+        planned
         .values("channel")
         .annotate(
             total=Count("id"),
@@ -72,3 +81,31 @@ def delivery_rates(days: int = 7) -> list[dict]:
         row["rate"] = round(100 * reached / attempted, 1) if attempted else 0.0
         rates.append(row)
     return rates
+
+
+TEMPLATE_FIELDS = ("kind", "channel", "language", "site", "subject", "body", "html_body",
+                   "active")
+
+
+@transaction.atomic
+def save_template(template: MessageTemplate | None, **values) -> MessageTemplate:
+    """Create or change a message template after checking that its wording compiles and
+    renders (TemplateProblem names the part otherwise). Audited; new wording is used within
+    the template cache's few seconds."""
+    templates.check_wording(values.get("subject", ""), values.get("body", ""),
+                            values.get("html_body", ""))
+    template = template or MessageTemplate()
+    for name in TEMPLATE_FIELDS:
+        setattr(template, name, values[name])
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError:
+        raise templates.TemplateProblem(
+            "a template for this kind, channel, language and site exists already: edit that one"
+        ) from None
+    templates.forget_cached_templates()
+    audit.record("notify.template.saved", "notify.template", template.pk, kind=template.kind,
+                 channel=template.channel, language=template.language,
+                 site_id=template.site_id, active=template.active)
+    return template

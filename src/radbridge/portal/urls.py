@@ -1,12 +1,32 @@
 """Portal URLs (namespace "portal"). Later page sets add their own lines here."""
 
-from django.urls import path
+from django.urls import include, path
 
-from .views import account, audit, auth, grants, records, sharing, signup, users
+from .views import (
+    account,
+    audit,
+    auth,
+    configuration,
+    dashboard,
+    grants,
+    interfaces,
+    ordering,
+    reconcile,
+    records,
+    scheduling,
+    sharing,
+    signup,
+    sites,
+    study,
+    users,
+    wording,
+    worklist,
+)
 
 app_name = "portal"
 urlpatterns = [
     path("", records.home, name="home"),
+    path("", include("radbridge.portal.patient_urls")),
     # Signing in
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
@@ -24,18 +44,30 @@ urlpatterns = [
     # Patients
     path("signup/<str:token>/", signup.signup_start, name="signup"),
     path("signup/<str:token>/account/", signup.signup_finish, name="signup_finish"),
-    path("my/studies/", records.my_studies, name="my_studies"),
     path("my/sharing/", sharing.shares, name="shares"),
     path("my/sharing/<int:share_id>/revoke/", sharing.revoke_share, name="share_revoke"),
     path("my/consent/", grants.consents, name="consents"),
     path("my/family/", grants.proxies, name="proxies"),
     path("my/access-log/", audit.my_access_log, name="my_access_log"),
+    path("book/", scheduling.book_start, name="book"),
+    path("book/slots/", scheduling.book_slots, name="book_slots"),
+    path("book/confirm/", scheduling.book_confirm, name="book_confirm"),
+    path("my/appointments/", scheduling.my_appointments, name="my_appointments"),
+    path("my/appointments/<int:appointment_id>/", scheduling.appointment, name="appointment"),
+    path("my/appointments/<int:appointment_id>/cancel/", scheduling.cancel_appointment,
+         name="appointment_cancel"),
     # Share-code recipients
     path("share/", sharing.share_open, name="share_open"),
     path("share/<int:share_id>/", sharing.share_view, name="share_view"),
     # Clinical records
-    path("studies/", records.studies, name="studies"),
-    path("studies/<int:order_id>/", records.study, name="study"),
+    path("studies/", worklist.studies, name="studies"),
+    path("studies/<int:order_id>/", study.study, name="study"),
+    path("studies/<int:order_id>/report.pdf", study.report_pdf, name="study_report_pdf"),
+    path("studies/<int:order_id>/report.hl7", study.report_hl7, name="study_report_hl7"),
+    path("orders/", ordering.my_orders, name="my_orders"),
+    path("orders/rows/", ordering.my_orders_rows, name="my_orders_rows"),
+    path("orders/new/", ordering.new_order, name="order_new"),
+    path("orders/upload/", ordering.upload_order, name="order_upload"),
     path("patients/", records.patients, name="patients"),
     path("patients/<int:patient_id>/", records.patient, name="patient"),
     path("patients/<int:patient_id>/invite/", signup.invite, name="invite"),
@@ -51,4 +83,28 @@ urlpatterns = [
     path("users/<int:user_id>/<slug:action>/", users.user_action, name="user_action"),
     path("clinics/<int:clinic_id>/policy/", users.clinic_policy, name="clinic_policy"),
     path("audit/", audit.audit_log, name="audit"),
+    # Centre staff and administrators: figures, interfaces, templates, sites, settings
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("interfaces/", interfaces.system_health, name="health"),
+    path("interfaces/journal/", interfaces.journal_list, name="journal"),
+    path("interfaces/journal/<int:message_id>/", interfaces.journal_entry, name="journal_entry"),
+    path("interfaces/journal/replay-failed/", interfaces.journal_replay_failed,
+         name="journal_replay_failed"),
+    path("interfaces/journal/<int:message_id>/replay/", interfaces.journal_replay,
+         name="journal_replay"),
+    path("interfaces/outbound/", interfaces.outbound_queue, name="outbound"),
+    path("interfaces/outbound/<int:message_id>/retry/", interfaces.outbound_retry,
+         name="outbound_retry"),
+    path("interfaces/reconciliation/", reconcile.reconciliation, name="reconciliation"),
+    path("interfaces/reconciliation/decide/", reconcile.reconcile, name="reconcile"),
+    path("sites/", sites.sites, name="sites"),
+    path("sites/<int:site_id>/", sites.site_rename, name="site_rename"),
+    path("sites/rooms/", sites.place_room, name="place_room"),
+    path("settings/", configuration.settings_page, name="settings"),
+    path("templates/", wording.template_list, name="templates"),
+    path("templates/new/", wording.template_new, name="template_new"),
+    path("templates/new/preview/", wording.template_preview, name="template_new_preview"),
+    path("templates/<int:template_id>/", wording.template_edit, name="template"),
+    path("templates/<int:template_id>/preview/", wording.template_preview,
+         name="template_preview"),
 ]

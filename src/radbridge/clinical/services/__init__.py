@@ -12,6 +12,7 @@ from .patients import (
     upsert_practitioner,
 )
 from .reports import finalize_report
+from .sites import place_location, save_site
 
 __all__ = [
     "attach_document",
@@ -21,9 +22,11 @@ __all__ = [
     "finalize_report",
     "find_patient",
     "merge_patients",
+    "place_location",
     "place_order",
     "record_images_available",
     "register_patient",
+    "save_site",
     "set_order_status",
     "upsert_location",
     "upsert_practitioner",

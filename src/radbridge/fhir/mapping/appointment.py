@@ -37,6 +37,7 @@ def appointment(
     practitioner: str | None = None,
     location: str | None = None,
     based_on: str | None = None,
+    slot: str | None = None,
 ) -> dict:
     """`record` has AppointmentData's attributes (a stored Appointment or not)."""
     start = record.starts_at
@@ -60,6 +61,7 @@ def appointment(
         start=instant(start),
         end=instant(end),
         minutesDuration=record.duration_minutes or None,
+        slot=[reference(slot)] if slot else None,
         basedOn=[reference(based_on)] if based_on else None,
         participant=participants,
     )

@@ -1,6 +1,6 @@
-"""The clinical pages of this skeleton: home per role, study lists, a study with its report,
-patients for staff. The portal issue grows these into worklists and viewers; every one
-narrows its queryset with restrict() first and audits what it shows."""
+"""The clinical pages of this skeleton: home per role and patients for staff (the worklist is
+views/worklist.py, a study views/study.py). Every one narrows its queryset with restrict()
+first and audits what it shows."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from radbridge.accounts.choices import STAFF_ROLES, Role
 from radbridge.accounts.models import Consent, Invitation, ProxyGrant
 from radbridge.accounts.permissions import (
     get_visible_or_404,
-    may_act_for_patient,
     may_invite,
     may_record_consent,
     may_view_audit,
     role_of,
 )
-from radbridge.clinical.models import Order, Patient, ReportVersion
+from radbridge.clinical.models import Order, Patient
 from radbridge.core import audit
 
 from ..forms import ConsentForm, InviteForm, ProxyForm
@@ -46,54 +45,6 @@ def home(request):
 
 def order_rows(queryset):
     return queryset.select_related("patient", "ordering_practitioner", "location", "report")
-
-
-@reads_phi
-@roles_only(*CLINICAL_ROLES)
-def studies(request):
-    query = request.GET.get("q", "").strip()
-    orders = Order.objects.restrict(request.user)
-    if query:
-        orders = orders.filter(
-            Q(accession_number__iexact=query)
-            | Q(patient__family_name__icontains=query)
-            | Q(patient__given_name__icontains=query)
-        )
-    page = Paginator(order_rows(orders).order_by("-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    audit.record_reads("study_list", "order", [(o.pk, o.patient_id) for o in page], query=query)
-    return render(request, "portal/staff/studies.html", {"page": page, "query": query})
-
-
-@reads_phi
-@roles_only(Role.PATIENT)
-def my_studies(request):
-    orders = order_rows(Order.objects.restrict(request.user)).order_by("-created_at", "-id")
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record_reads("study_list", "order", [(o.pk, o.patient_id) for o in page])
-    return render(request, "portal/patient/my_studies.html", {"page": page})
-
-
-@reads_phi
-@login_required
-def study(request, order_id: int):
-    """One study and its report, for anyone who may see the order; 404 for everyone else."""
-    order = get_visible_or_404(
-        order_rows(Order.objects.all()), request.user, pk=order_id
-    )
-    versions = list(
-        ReportVersion.objects.restrict(request.user)
-        .filter(report__order=order)
-        .select_related("radiologist")
-        .order_by("-number")
-    )
-    audit.record_read("report" if versions else "order", "order", order.pk,
-                      patient_id=order.patient_id, accession_number=order.accession_number)
-    return render(request, "portal/study.html", {
-        "order": order, "current": versions[0] if versions else None, "versions": versions,
-        "can_share": may_act_for_patient(request.user, order.patient),
-    })
 
 
 @reads_phi

@@ -1,4 +1,4 @@
-"""Small things every portal view uses: safe redirects and role gates."""
+"""Small things every portal view uses: safe redirects, role and permission gates, HTMX."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from radbridge.accounts.choices import Role
 from radbridge.accounts.permissions import role_of
 
 
@@ -36,5 +37,25 @@ def roles_only(*roles):
             return view(request, *args, **kwargs)
 
         return wrapper
+
+    return decorate
+
+
+def is_htmx(request) -> bool:
+    """A request from HTMX, which wants only the part of the page it replaces."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def needs_permission(permission: str):
+    """For users whose role grants `permission` (accounts.backends); 404 for the others."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.has_perm(permission):
+                raise Http404("no such page")
+            return view(request, *args, **kwargs)
+
+        return roles_only(*Role.values)(wrapper)
 
     return decorate

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from radbridge.core import roles
+from radbridge.core import health, roles
 
 
 class Command(BaseCommand):
@@ -43,11 +43,13 @@ class Command(BaseCommand):
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stopping.set)
         running = []
+        heartbeat = health.HeartbeatThread(chosen)
         try:
             for name in chosen:
                 component = roles.make(name)
                 await component.start()
                 running.append(component)
+            heartbeat.start()
             self.stdout.write(
                 f"RadBridge running: {', '.join(chosen)} (web :{settings.HTTP_PORT}, "
                 f"MLLP :{settings.MLLP_PORT}, DICOM :{settings.DICOM_PORT} AE {settings.AE_TITLE}, "
@@ -57,6 +59,8 @@ class Command(BaseCommand):
             await stopping.wait()
             self.stdout.write("RadBridge stopping: finishing in-flight work")
         finally:
+            if heartbeat.is_alive():
+                await loop.run_in_executor(None, heartbeat.stop)
             for component in reversed(running):
                 await component.stop()
         self.stdout.write("RadBridge stopped")

@@ -17,7 +17,8 @@ from radbridge.hl7.client import MLLPClient, MLLPClientError
 from radbridge.hl7.wire import parse_ack
 from radbridge.imaging.scu import SendError, send
 
-from ...centre import demo_messages
+from ...centre import EARLY_STATUS_FOR, demo_messages
+from ...configuration import configure_sites
 from ...images import write_demo_studies
 from ...logins import create_demo_logins, describe, give_demo_key, new_totp_key
 
@@ -49,8 +50,17 @@ class Command(ServeCommand):
         asyncio.get_running_loop().run_in_executor(None, self.feed)
 
     def feed(self):
-        self.feed_hl7()
+        with acting_as(Actor(name="cli:demo", role="cli")):
+            configure_sites()
+        # As in a centre: the RIS's orders, then the modalities' images, then the reports.
+        messages = demo_messages()
+        ordering = [text for text in messages if not is_report(text)]
+        codes = self.feed_hl7(ordering)
         self.feed_images()
+        codes = self.feed_hl7([text for text in messages if is_report(text)], codes)
+        self.stdout.write(
+            f"\nDemo centre loaded over MLLP: {len(messages)} messages ({codes}).\n")
+        self.stdout.flush()
         key_hex, key_base32 = new_totp_key()
         with acting_as(Actor(name="cli:demo", role="cli")):
             logins = create_demo_logins(key_hex)
@@ -58,9 +68,12 @@ class Command(ServeCommand):
         base = f"http://{self.local_address()}:{settings.HTTP_PORT}"
         self.stdout.write(
             f"{describe(logins, key_base32, base + '/')}\n"
-            f"  Admin and interface monitor: {base}/admin/  login: admin / {self.login} "
-            "(same second step)\n"
-            f"  Reconciliation: {base}/admin/imaging/study/reconciliation/\n"
+            f"  Dashboard (staff, centre-admin): {base}/dashboard/\n"
+            f"  Interface monitor (centre-admin): {base}/interfaces/  "
+            f"{len(EARLY_STATUS_FOR)} failed HL7 messages wait for a replay: "
+            f"{base}/interfaces/journal/?status=failed\n"
+            f"  Reconciliation: {base}/interfaces/reconciliation/\n"
+            f"  Django admin: {base}/admin/  login: admin / {self.login} (same second step)\n"
             f"  DICOMweb: {base}/dicomweb/studies\n"
             f"  Send your own DICOM: radbridge dicom send --port {settings.DICOM_PORT} FILES\n"
             f"  Send your own HL7: radbridge hl7 send --port {settings.MLLP_PORT} FILE.hl7\n"
@@ -93,9 +106,9 @@ class Command(ServeCommand):
             codes[code] = codes.get(code, 0) + 1
         self.stdout.write(f"Demo images sent over DICOM: {count} instances ({codes}).\n")
 
-    def feed_hl7(self):
-        messages = demo_messages()
-        codes = {}
+    def feed_hl7(self, messages: list[str], codes: dict | None = None) -> dict:
+        """Send messages over MLLP; returns the count of each ACK code, added to `codes`."""
+        codes = dict(codes or {})
         client = MLLPClient(self.local_address(), settings.MLLP_PORT, timeout=30)
         deadline = time.monotonic() + 30
         while True:  # the listener may still be starting
@@ -105,11 +118,14 @@ class Command(ServeCommand):
             except MLLPClientError as error:
                 if time.monotonic() > deadline:
                     self.stderr.write(f"demo data not loaded: {error}")
-                    return
+                    return codes
                 time.sleep(0.2)
         with client:
             for text in messages:
                 code = parse_ack(client.send(text.encode("utf-8")).decode("utf-8"))[0]
                 codes[code] = codes.get(code, 0) + 1
-        self.stdout.write(f"\nDemo centre loaded over MLLP: {len(messages)} messages ({codes}).\n")
-        self.stdout.flush()
+        return codes
+
+
+def is_report(text: str) -> bool:
+    return "|ORU^R01|" in text.split("\r", 1)[0]

@@ -1,0 +1,144 @@
+"""Staff dashboard cost on a generated centre: N orders over a year at three sites (90% with
+images, 70% reported, a fifth of the reports opened by their patient), then each dashboard
+query for a two-week and a one-year range, median of 5 runs. Same code as the page.
+
+    .venv/bin/python bench/dashboard.py [--orders 100000] [--pg-url postgres://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+
+BATCH = 5000
+
+
+def setup(pg_url: str | None) -> str | None:
+    os.environ["RADBRIDGE_HOME"] = tempfile.mkdtemp(prefix="rb-bench-dashboard-")
+    name = None
+    if pg_url:
+        import psycopg
+
+        name = f"rb_bench_dashboard_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + "/" + name
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "radbridge.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return name
+
+
+def generate(orders: int) -> None:
+    from django.utils import timezone
+
+    from radbridge.clinical.models import (
+        Location,
+        Order,
+        Organization,
+        Patient,
+        Report,
+        ReportVersion,
+    )
+    from radbridge.core.models import AuditEntry
+    from radbridge.imaging.models import Study
+
+    rng = random.Random(7)
+    now = timezone.now()
+    rooms = []
+    for number in range(3):
+        site = Organization.objects.create(name=f"Site {number}", kind="site",
+                                           identifier=f"S{number}")
+        rooms += [Location.objects.create(code=f"S{number}-{m}", organization=site)
+                  for m in ("CT", "MR", "CR", "US", "MG")]
+    patients = Patient.objects.bulk_create(
+        Patient(family_name=f"P{n}", given_name="Bench") for n in range(orders // 2))
+    for start in range(0, orders, BATCH):
+        batch = []
+        for number in range(start, min(orders, start + BATCH)):
+            room = rng.choice(rooms)
+            when = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+            batch.append(Order(accession_number=f"B{number}", patient=rng.choice(patients),
+                               modality=room.code[-2:], location=room, scheduled_at=when,
+                               priority="stat" if rng.random() < 0.1 else "routine"))
+        made = Order.objects.bulk_create(batch)
+        Order.objects.filter(pk__in=[o.pk for o in made]).update(created_at=now)
+        studies = [Study(study_instance_uid=f"1.2.{o.pk}", order=o, patient_id=o.patient_id)
+                   for o in made if rng.random() < 0.9]
+        Study.objects.bulk_create(studies)
+        reports = Report.objects.bulk_create(
+            Report(order=o, status="final") for o in made if rng.random() < 0.7)
+        ReportVersion.objects.bulk_create(
+            ReportVersion(report=r, number=1, status="final", text="Bench.") for r in reports)
+        AuditEntry.objects.bulk_create(
+            AuditEntry(actor="user:bench", actor_role="patient", action="read.report",
+                       object_type="order", object_id=str(r.order_id),
+                       patient_id=r.order.patient_id)
+            for r in reports if rng.random() < 0.2)
+
+
+def median_ms(function, runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--pg-url", help="PostgreSQL server to create a scratch database on")
+    args = parser.parse_args()
+    scratch = setup(args.pg_url)
+    from django.db import connection
+    from django.utils import timezone
+
+    from radbridge.core.audit import Actor, acting_as
+    from radbridge.portal import kpis
+
+    with acting_as(Actor(name="bench")):
+        started = time.perf_counter()
+        generate(args.orders)
+        generated = time.perf_counter() - started
+    print(f"database: {connection.vendor}, {args.orders:,} orders over a year "
+          f"(generated in {generated:.0f} s)")
+    today = timezone.localdate()
+    for label, days in (("two weeks", 14), ("one year", 365)):
+        period = kpis.Period(today - timedelta(days=days - 1), today)
+        parts = {
+            "studies per day by modality": lambda p=period: kpis.per_day(p, "modality"),
+            "studies per day by site": lambda p=period: kpis.per_day(
+                p, "location__organization__name"),
+            "turnaround (+ patient views)": lambda p=period: kpis.turnaround(p),
+            "portal adoption": lambda p=period: kpis.adoption(p),
+            "notification delivery": lambda p=period: kpis.notification_delivery(p),
+        }
+        timings = {name: median_ms(function) for name, function in parts.items()}
+        print(f"  {label}: whole dashboard {sum(timings.values()):,.0f} ms")
+        for name, ms in timings.items():
+            print(f"    {name:<30} {ms:8,.1f} ms")
+    if scratch:
+        connection.close()
+        import psycopg
+
+        with psycopg.connect(args.pg_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    sys.exit(main())

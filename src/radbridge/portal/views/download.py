@@ -1,0 +1,75 @@
+"""Download a copy of a study (DICOM files, DICOMDIR, report PDF) as a streamed zip.
+
+Anyone who may see the study may take a copy; it leaves the centre, so it is audited as a
+disclosure (`read.download`, with what the zip holds) before the first byte is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
+from django.http import StreamingHttpResponse
+from django.views.decorators.http import require_GET
+
+from radbridge.clinical.choices import ReportStatus
+from radbridge.clinical.models import ReportVersion
+from radbridge.core import audit
+from radbridge.imaging.models import Instance
+
+from ..phi import reads_phi
+from ..report_pdf import render_report_pdf
+from ..study_archive import study_members, zip_stream
+from .viewer import visible_order
+
+SHOWN_REPORTS = (ReportStatus.PRELIMINARY, ReportStatus.FINAL, ReportStatus.CORRECTED)
+
+
+async def each_in_a_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """The zip for an ASGI server, piece by piece: Django would read a plain iterator to
+    the end, in memory, before sending the first byte."""
+    done = object()
+    while (piece := await sync_to_async(next, thread_sensitive=False)(chunks, done)) is not done:
+        yield piece
+
+
+def archive_name(order) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", order.accession_number).strip("-") or str(order.pk)
+    return f"study-{safe}.zip"
+
+
+def newest_report(order, user) -> ReportVersion | None:
+    return (
+        ReportVersion.objects.restrict(user)
+        .filter(report__order=order, status__in=SHOWN_REPORTS)
+        .select_related("radiologist").order_by("-number").first()
+    )
+
+
+@reads_phi
+@require_GET
+@login_required
+def download_study(request, order_id: int):
+    order = visible_order(request, order_id)
+    instances = list(
+        Instance.objects.restrict(request.user).filter(study__order=order)
+        .order_by("study_id", "series__series_number", "series_id", "instance_number", "id")
+    )
+    report = newest_report(order, request.user)
+    report_pdf = render_report_pdf(order, report) if report is not None else None
+    members = study_members(instances, report_pdf)
+    audit.record_read(
+        "download", "order", order.pk, patient_id=order.patient_id,
+        accession_number=order.accession_number, disclosure="copy of the study",
+        instances=len(instances), bytes=sum(i.file_size for i in instances),
+        report_version=report.number if report else None,
+    )
+    chunks = zip_stream(members)
+    if isinstance(request, ASGIRequest):  # served by uvicorn: an async iterator streams
+        chunks = each_in_a_thread(chunks)
+    response = StreamingHttpResponse(chunks, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{archive_name(order)}"'
+    return response

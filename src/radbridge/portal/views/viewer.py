@@ -1,0 +1,182 @@
+"""Images in the browser, no install: the viewer page of one study and the frames it shows.
+
+The page lists the order's series (thumbnails) and every frame of every image; the viewer's
+script (static/portal/js/viewer.js) fetches frames rendered by the imaging app as JPEG, with
+the window the user chose. Authorization is the study page's: the order must be visible to
+the user, else 404. Opening the viewer is one audited read (`read.images`); frames are not
+audited one by one, but they are served only to a session that opened the viewer of that
+order, so no image leaves without its audited read.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from pydicom import dcmread
+from pydicom.errors import InvalidDicomError
+from pydicom.multival import MultiValue
+
+from radbridge.accounts.permissions import get_visible_or_404
+from radbridge.clinical.models import Order
+from radbridge.core import audit
+from radbridge.imaging.models import Instance, Series
+from radbridge.imaging.rendering import (
+    THUMBNAIL_SIZE,
+    RenderError,
+    Window,
+    cached_rendering,
+)
+from radbridge.imaging.rendering import render as render_frame
+from radbridge.imaging.storage import dicom_storage
+
+from ..phi import reads_phi
+
+SESSION_KEY = "viewer_orders"  # orders whose viewer this session opened (and so audited)
+LARGEST_SIDE = 2048
+# Long enough for scrolling back and forth to be instant, short for a shared computer.
+FRAME_CACHE_SECONDS = 600
+# Common CT windows (centre, width), in Hounsfield units.
+CT_PRESETS = (("Soft tissue", 40, 400), ("Lung", -600, 1500), ("Bone", 480, 2500),
+              ("Brain", 40, 80))
+
+
+def visible_order(request, order_id: int) -> Order:
+    return get_visible_or_404(Order.objects.select_related("patient"), request.user, pk=order_id)
+
+
+def series_of(order: Order, user) -> list[Series]:
+    """The order's series that hold pictures, each with its images in reading order (one
+    query of images, whatever the number of series)."""
+    images = (
+        Instance.objects.restrict(user).filter(study__order=order, rows__isnull=False)
+        .select_related("series")
+        .order_by("series__study_id", "series__series_number", "series_id", "instance_number",
+                  "id")
+    )
+    found: dict[int, Series] = {}
+    for image in images:
+        series = found.get(image.series_id)
+        if series is None:
+            series = found[image.series_id] = image.series
+            series.images = []
+        series.images.append(image)
+    return list(found.values())
+
+
+def first_value(value) -> float:
+    return float(value[0]) if isinstance(value, MultiValue) else float(value)
+
+
+def default_window(instance: Instance) -> tuple[float, float]:
+    """The window a drag starts from: the file's own, else the stored bit depth's range."""
+    with dicom_storage().open(instance.file_name, "rb") as source:
+        try:
+            header = dcmread(source, stop_before_pixels=True)
+        except (InvalidDicomError, OSError, ValueError):
+            return 128.0, 256.0
+    center, width = header.get("WindowCenter"), header.get("WindowWidth")
+    if center is not None and width is not None:
+        return first_value(center), first_value(width)
+    slope = float(header.get("RescaleSlope", 1) or 1)
+    intercept = float(header.get("RescaleIntercept", 0) or 0)
+    span = slope * 2 ** int(header.get("BitsStored", 8) or 8)
+    return intercept + span / 2, span
+
+
+def series_data(series: Series) -> dict:
+    center, width = default_window(series.images[0])
+    return {
+        "id": series.id,
+        "label": series.series_description or f"Series {series.series_number or ''}".strip(),
+        "modality": series.modality,
+        "window": [center, width],
+        "frames": [[i.id, n] for i in series.images for n in range(1, i.number_of_frames + 1)],
+    }
+
+
+@reads_phi
+@login_required
+def viewer_page(request, order_id: int):
+    order = visible_order(request, order_id)
+    series = series_of(order, request.user)
+    frames = sum(len(s.images) for s in series)
+    audit.record_read("images", "order", order.pk, patient_id=order.patient_id,
+                      accession_number=order.accession_number, series=len(series),
+                      instances=frames)
+    opened = set(request.session.get(SESSION_KEY, []))
+    if order.pk not in opened:
+        request.session[SESSION_KEY] = sorted(opened | {order.pk})
+    modalities = {s.modality for s in series}
+    asked = request.GET.get("series", "")  # the study page links to one series
+    start = next((n for n, s in enumerate(series) if s.series_instance_uid == asked), 0)
+    return render(request, "portal/viewer.html", {
+        "order": order, "series": series, "start": start,
+        "viewer_data": {"series": [series_data(s) for s in series], "start": start},
+        "presets": CT_PRESETS if "CT" in modalities else (),
+    })
+
+
+def opened_instance(request, order_id: int, instance_id: int) -> Instance:
+    """The instance, if it belongs to this order and this session opened its viewer. The
+    order's rule (the study page's) is checked again on every frame, in the same query, so
+    a revoked access stops the frames too."""
+    if order_id not in request.session.get(SESSION_KEY, []):
+        raise Http404("open the study's images first")
+    visible = Order.objects.restrict(request.user).filter(pk=order_id)
+    instance = Instance.objects.filter(pk=instance_id, study__order__in=visible).first()
+    if instance is None or not instance.has_pixels:
+        raise Http404("no such image in this study")
+    return instance
+
+
+def window_from(raw: str) -> Window | None:
+    if not raw:
+        return None
+    try:
+        center, width = (float(v) for v in raw.split(","))
+    except ValueError:
+        raise ValueError("window must be centre,width: two numbers, e.g. 40,400") from None
+    if not (abs(center) < 1e7 and 0 < width < 1e7):
+        raise ValueError("window width must be positive and both values reasonable")
+    return Window(center, width)
+
+
+def jpeg(data: bytes) -> HttpResponse:
+    return HttpResponse(data, content_type="image/jpeg")
+
+
+@require_GET
+@login_required
+@cache_control(private=True, max_age=FRAME_CACHE_SECONDS)
+def viewer_frame(request, order_id: int, instance_id: int, number: int):
+    instance = opened_instance(request, order_id, instance_id)
+    if not 1 <= number <= instance.number_of_frames:
+        return HttpResponse(f"frames of this image are numbered 1 to {instance.number_of_frames}",
+                            status=400, content_type="text/plain")
+    try:
+        window = window_from(request.GET.get("window", ""))
+    except ValueError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    if number == 1 and window is None and (cached := cached_rendering(instance, "rendered")):
+        return jpeg(cached)
+    try:
+        return jpeg(render_frame(instance, number - 1, window=window,
+                           max_size=(LARGEST_SIDE, LARGEST_SIDE)))
+    except RenderError as error:
+        return HttpResponse(str(error), status=422, content_type="text/plain")
+
+
+@require_GET
+@login_required
+@cache_control(private=True, max_age=FRAME_CACHE_SECONDS)
+def viewer_thumbnail(request, order_id: int, instance_id: int):
+    instance = opened_instance(request, order_id, instance_id)
+    if cached := cached_rendering(instance, "thumbnail"):
+        return jpeg(cached)
+    try:
+        return jpeg(render_frame(instance, max_size=(THUMBNAIL_SIZE, THUMBNAIL_SIZE)))
+    except RenderError as error:
+        return HttpResponse(str(error), status=422, content_type="text/plain")
