@@ -208,3 +208,18 @@ def test_hostile_pdus_inside_an_association_are_aborted(wire_server, pdu_type, b
 def test_the_server_still_serves_after_the_fuzzing(wire_server):
     still_serving(wire_server.port)
     assert wire_server.crashes == []
+
+
+def test_associations_beyond_the_limit_are_rejected_as_transient():
+    server = AssociationServer("127.0.0.1", 0, POLICY, Collector(), timeout=5,
+                               max_associations=1, allowed_networks=[])
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as first:
+            first.sendall(associate_rq())
+            assert first.recv(1)[0] == pdu.ASSOCIATE_AC
+            answer = exchange(server.port, associate_rq())
+            assert answer == pdu.associate_rj(acse.REJECTED_TRANSIENT, acse.SOURCE_PRESENTATION,
+                                              acse.REASON_LOCAL_LIMIT)
+    finally:
+        server.stop(grace_seconds=1)
