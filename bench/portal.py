@@ -20,12 +20,12 @@ What is measured:
   Target: p95 < 200 ms.
 
 The data is kept for the next run: PostgreSQL database `rb_portal_bench`, SQLite file
-`bench/data/portal.sqlite3`. `--reuse` uses them when their row counts match (otherwise,
-and without `--reuse`, they are generated again; the time it takes is printed).
+`bench/data/portal.sqlite3` (or `--sqlite-path`). `--reuse` uses them when their row counts
+match (otherwise, and without `--reuse`, they are generated again; the time is printed).
 
     python bench/portal.py [--reports 1000000] [--reuse] [--engines postgresql,sqlite]
         [--worklist-engines postgresql] [--clients 50] [--seconds 20] [--searches 200]
-        [--pg-url postgres://postgres@127.0.0.1:5432/rb_portal_bench]
+        [--pg-url postgres://postgres@127.0.0.1:5432/rb_portal_bench] [--sqlite-path FILE]
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,8 +70,15 @@ FULL_PAGE_KINDS = {"first page", "health"}
 TARGETS = {"search": 100.0, "worklist": 200.0}
 
 
-def database_url(engine: str, pg_url: str) -> str:
-    return pg_url if engine == "postgresql" else f"sqlite:///{SQLITE_PATH}"
+@dataclass(frozen=True)
+class Databases:
+    """Where the generated centre lives: one PostgreSQL database, one SQLite file."""
+
+    pg_url: str
+    sqlite_path: Path
+
+    def url(self, engine: str) -> str:
+        return self.pg_url if engine == "postgresql" else f"sqlite:///{self.sqlite_path}"
 
 
 def child_env(url: str, port: int = 0) -> dict[str, str]:
@@ -92,17 +100,17 @@ def percentile(values: list[float], fraction: float) -> float:
 
 # --- preparing the data ------------------------------------------------------------------
 
-def row_counts(engine: str, pg_url: str) -> tuple[int, int]:
+def row_counts(engine: str, databases: Databases) -> tuple[int, int]:
     sql = ("SELECT (SELECT count(*) FROM clinical_reportversion), "
            "(SELECT count(*) FROM clinical_patient)")
     if engine == "postgresql":
         import psycopg
 
-        with psycopg.connect(pg_url) as conn:
+        with psycopg.connect(databases.pg_url) as conn:
             return conn.execute(sql).fetchone()
     import sqlite3
 
-    with sqlite3.connect(SQLITE_PATH) as conn:
+    with sqlite3.connect(databases.sqlite_path) as conn:
         return conn.execute(sql).fetchone()
 
 
@@ -111,14 +119,14 @@ def migrate(url: str) -> None:
                    env=child_env(url), check=True)
 
 
-def prepare(engine: str, pg_url: str, reports: int, patients: int, reuse: bool) -> None:
-    url = database_url(engine, pg_url)
+def prepare(engine: str, databases: Databases, reports: int, patients: int, reuse: bool) -> None:
+    url = databases.url(engine)
     if engine == "postgresql":
-        database_exists(pg_url)
-    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+        database_exists(databases.pg_url)
+    databases.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     HOME.mkdir(parents=True, exist_ok=True)
     migrate(url)
-    counts = tuple(row_counts(engine, pg_url))
+    counts = tuple(row_counts(engine, databases))
     if reuse and counts == (reports, patients):
         print(f"{engine}: reusing {reports:,} reports for {patients:,} patients")
         return
@@ -127,9 +135,10 @@ def prepare(engine: str, pg_url: str, reports: int, patients: int, reuse: bool) 
     started = time.perf_counter()
     if engine == "sqlite":  # a new file: faster than emptying the old one
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+            Path(f"{databases.sqlite_path}{suffix}").unlink(missing_ok=True)
         migrate(url)
-    loader = PostgresLoader(pg_url) if engine == "postgresql" else SqliteLoader(SQLITE_PATH)
+    loader = (PostgresLoader(databases.pg_url) if engine == "postgresql"
+              else SqliteLoader(databases.sqlite_path))
     generate(loader, reports, patients)
     print(f"{engine}: generated and indexed in {time.perf_counter() - started:.0f} s")
 
@@ -229,8 +238,7 @@ async def load(base: str, cookies: list[str], mix: dict, seconds: float, think: 
     return latencies, errors, time.perf_counter() - started
 
 
-def worklist_load(engine: str, pg_url: str, clients: int, seconds: float, think: float) -> dict:
-    url = database_url(engine, pg_url)
+def worklist_load(engine: str, url: str, clients: int, seconds: float, think: float) -> dict:
     cookies = json.loads(child(url, "--sessions-child", str(clients)))
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "radbridge.cli", "serve", "--role", "web"],
@@ -270,6 +278,8 @@ def main() -> None:
                         "(0: every client requests back to back, a saturation test)")
     parser.add_argument("--searches", type=int, default=200, help="per scope and engine")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/rb_portal_bench")
+    parser.add_argument("--sqlite-path", default=str(SQLITE_PATH),
+                        help="the SQLite file of the generated centre (kept for --reuse)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the generated databases when their row counts match")
     parser.add_argument("--search-child", type=int, help=argparse.SUPPRESS)
@@ -280,15 +290,16 @@ def main() -> None:
     if args.sessions_child:
         return sessions_child(args.sessions_child)
     patients = args.patients or max(1, args.reports // 5)
+    databases = Databases(args.pg_url, Path(args.sqlite_path))
     engines = [e for e in args.engines.split(",") if e]
     for engine in dict.fromkeys(engines + args.worklist_engines.split(",")):
-        prepare(engine, args.pg_url, args.reports, patients, args.reuse)
+        prepare(engine, databases, args.reports, patients, args.reuse)
 
     print(f"\nreport search, {args.reports:,} reports: 25 newest matches, their count (up to "
           "1,000, as the worklist shows it) and highlighted passages")
     print(f"  {'engine / scope':34} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8}")
     for engine in engines:
-        results = json.loads(child(database_url(engine, args.pg_url), "--search-child",
+        results = json.loads(child(databases.url(engine), "--search-child",
                                    str(args.searches)))
         for scope, values in results.items():
             target = f"(target p95 < {TARGETS['search']:.0f} ms)" if engine == "postgresql" \
@@ -296,7 +307,8 @@ def main() -> None:
             print(line(f"{engine} / {scope}", values, target))
 
     for engine in [e for e in args.worklist_engines.split(",") if e]:
-        figures = worklist_load(engine, args.pg_url, args.clients, args.seconds, args.think)
+        figures = worklist_load(engine, databases.url(engine), args.clients, args.seconds,
+                                args.think)
         print(f"\nworklist on {engine}: {args.clients} physicians at once, each reading a page "
               f"{args.think:g} s on average before the next, {args.seconds:.0f} s, "
               "radbridge serve --role web (1 process)")

@@ -180,3 +180,13 @@ def test_past_the_cap_the_count_says_more_than(client, doctor, monkeypatch):
     response = client.get("/studies/")
     assert "More than 3 studies" in response.content.decode()
     assert len(response.context["page"]) == 4  # pages still hold what there is to show
+
+
+def test_htmx_request_filters_by_place_too(client, doctor):
+    room = make_location(make_site())
+    here = order_for(doctor, location=room)
+    order_for(doctor)
+    sign_in(client, doctor)
+    response = client.get("/studies/", {"place": f"room:{room.pk}"},
+                          headers={"HX-Request": "true", "HX-Target": "worklist-results"})
+    assert [o.accession_number for o in response.context["page"]] == [here.accession_number]

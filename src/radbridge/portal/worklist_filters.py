@@ -87,9 +87,10 @@ class WorklistFilters(forms.Form):
     sort = forms.ChoiceField(required=False, choices=[(key, key) for key in SORTS],
                              widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, with_places: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["place"].choices = place_choices()
+        if with_places:
+            self.fields["place"].choices = place_choices()
 
     def clean(self):
         cleaned = super().clean()

@@ -21,7 +21,7 @@ from radbridge.core import audit
 from ..models import WorklistVisit
 from ..phi import reads_phi
 from ..worklist_filters import CappedPaginator, WorklistFilters, column_headers
-from .records import CLINICAL_ROLES, order_rows
+from .records import CLINICAL_ROLES
 from .util import roles_only
 
 PAGE_SIZE = 25
@@ -55,8 +55,9 @@ def new_since(request) -> datetime | None:
 
 
 def studies_in_order(order_ids: list[int]) -> list[Order]:
-    rows = order_rows(Order.objects.filter(pk__in=order_ids)).select_related(
-        "location__organization"
+    """The page's rows with only what the table shows, in the order of `order_ids`."""
+    rows = Order.objects.filter(pk__in=order_ids).select_related(
+        "patient", "location__organization"
     )
     by_id = {order.pk: order for order in rows}
     return [by_id[pk] for pk in order_ids if pk in by_id]
@@ -65,7 +66,9 @@ def studies_in_order(order_ids: list[int]) -> list[Order]:
 @reads_phi
 @roles_only(*CLINICAL_ROLES)
 def studies(request):
-    filters = WorklistFilters(request.GET)
+    partial = request.headers.get("HX-Target") == RESULTS_ID
+    # The table alone has no form to draw: the place choices are read only to check one.
+    filters = WorklistFilters(request.GET, with_places=not partial or "place" in request.GET)
     since = new_since(request)
     page, snippets = None, {}
     if filters.is_valid():
@@ -87,6 +90,6 @@ def studies(request):
     sort = filters.sort_key()
     context = {"filters": filters, "page": page, "sort": sort, "headers": column_headers(sort),
                "since": since}
-    if request.headers.get("HX-Target") == RESULTS_ID:
+    if partial:
         return render(request, "portal/worklist/_results.html", context)
     return render(request, "portal/worklist/worklist.html", context)
