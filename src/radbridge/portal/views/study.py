@@ -33,6 +33,7 @@ from ..glossary import terms_in
 from ..phi import reads_phi
 from ..report_pdf import render_report_pdf
 from .scheduling import books_in_portal
+from .viewer import remember_shown
 
 EXPORT_ROLES = frozenset(Role.values) - {Role.PATIENT, Role.CLINIC_ADMIN, Role.INTEGRATION}
 STEPS = (("scheduled", "Scheduled"), ("images", "Images ready"), ("report", "Report ready"))
@@ -97,6 +98,7 @@ def study(request, order_id: int):
     role = role_of(request.user)
     audit.record_read("report" if versions else "order", "order", order.pk,
                       patient_id=order.patient_id, accession_number=order.accession_number)
+    remember_shown(request, order)  # its series thumbnails come under this read
     step = progress(order, current, studies)
     return render(request, "portal/study.html", {
         "order": order, "current": current, "versions": versions,
