@@ -18,7 +18,15 @@ from radbridge.hl7.ingest import Received, ingest_batch
 from radbridge.hl7.models import InboundMessage, OutboundMessage
 from radbridge.imaging.models import Study
 from tests.hl7.helpers import message, msh, orm, pid
-from tests.personas import make_centre_admin, make_physician, make_staff, sign_in
+from tests.personas import (
+    make_centre_admin,
+    make_location,
+    make_order,
+    make_physician,
+    make_site,
+    make_staff,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +173,25 @@ def test_front_desk_links_a_study_to_its_order(client):
         "reason": "typo in the accession"})
     study = Study.objects.get(study_instance_uid="1.2.840.1")
     assert study.order.accession_number == "ACC904" and study.reconciliation == "matched"
+
+
+def test_site_staff_see_no_other_sites_candidate_order(client):
+    """A study whose patient disagrees with its order names that order as the candidate:
+    staff of another site see the images to decide on, not that site's order."""
+    north, south = make_site("North"), make_site("South")
+    theirs = make_order(location=make_location(south))
+    theirs.procedure_text = "MR pelvis"
+    theirs.save()
+    Study.objects.create(study_instance_uid="1.2.840.3", accession_number="X1",
+                         patient_name="ROE^RICHARD", reconciliation="mismatch",
+                         candidate_order=theirs)
+    sign_in(client, make_staff(Role.FRONT_DESK, sites=[north]))
+    page = client.get("/interfaces/reconciliation/").content.decode()
+    assert "ROE^RICHARD" in page
+    assert theirs.accession_number not in page and "MR pelvis" not in page
+    sign_in(client, make_staff(Role.FRONT_DESK, sites=[south]))
+    page = client.get("/interfaces/reconciliation/").content.decode()
+    assert theirs.accession_number in page and "MR pelvis" in page
 
 
 def test_rejecting_needs_a_reason(client):
