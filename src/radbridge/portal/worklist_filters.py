@@ -14,7 +14,6 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from radbridge.clinical.choices import Priority
 from radbridge.clinical.models import Location
@@ -141,13 +140,16 @@ class WorklistFilters(forms.Form):
 class CappedPaginator(Paginator):
     """Counts at most CAP studies; past it the caption says "more than 1,000". Counting
     every report in a million that mentions a common word costs more than showing a page,
-    and nobody pages through a thousand rows: they narrow the search."""
+    and nobody pages through a thousand rows: they narrow the search.
+
+    The ids of the first CAP + 1 matches are read in order in one query: their number is
+    the count and the page is a slice of them, so counting and paging walk the matches once.
+    """
 
     CAP = 1000
 
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by()[: self.CAP + 1].count()
+    def __init__(self, ids: QuerySet, per_page: int):
+        super().__init__(list(ids[: self.CAP + 1]), per_page)
 
     @property
     def capped(self) -> bool:
