@@ -31,6 +31,13 @@ SEEN_KEY = "worklist_seen_at"
 # How often a visit is written back: paging through a list is one visit, not fifty writes.
 VISIT_WRITE_INTERVAL = timedelta(minutes=1)
 DATE, DATE_TIME = "%Y-%m-%d", "%Y-%m-%d %H:%M"
+# What the table and the audit read of a row: loading whole rows of four tables for 25 rows
+# costs more than the query.
+TABLE_FIELDS = [
+    "accession_number", "priority", "procedure_text", "procedure_code", "modality",
+    "scheduled_at", "status", "updated_at", "patient__family_name", "patient__given_name",
+    "patient__birth_date", "location__name", "location__code", "location__organization__name",
+]
 
 
 def new_since(request) -> datetime | None:
@@ -59,7 +66,7 @@ def studies_in_order(order_ids: list[int]) -> list[Order]:
     """The page's rows with only what the table shows, in the order of `order_ids`."""
     rows = Order.objects.filter(pk__in=order_ids).select_related(
         "patient", "location__organization"
-    )
+    ).only(*TABLE_FIELDS)
     by_id = {order.pk: order for order in rows}
     return [by_id[pk] for pk in order_ids if pk in by_id]
 
