@@ -21,6 +21,7 @@ from radbridge.core import audit
 from ..models import WorklistVisit
 from ..phi import reads_phi
 from ..worklist_filters import CappedPaginator, WorklistFilters, column_headers
+from ..worklist_rows import study_row
 from .records import CLINICAL_ROLES
 from .util import roles_only
 
@@ -30,7 +31,6 @@ SINCE_KEY = "worklist_new_since"
 SEEN_KEY = "worklist_seen_at"
 # How often a visit is written back: paging through a list is one visit, not fifty writes.
 VISIT_WRITE_INTERVAL = timedelta(minutes=1)
-DATE, DATE_TIME = "%Y-%m-%d", "%Y-%m-%d %H:%M"
 # What the table and the audit read of a row: loading whole rows of four tables for 25 rows
 # costs more than the query.
 TABLE_FIELDS = [
@@ -71,15 +71,6 @@ def studies_in_order(order_ids: list[int]) -> list[Order]:
     return [by_id[pk] for pk in order_ids if pk in by_id]
 
 
-def table_dates(order: Order) -> tuple[str, str]:
-    """The row's exam time (local) and date of birth as the table shows them: formatted
-    here once, as the template's date filter costs more than the rest of the row."""
-    exam = timezone.localtime(order.scheduled_at).strftime(DATE_TIME) \
-        if order.scheduled_at else ""
-    birth = order.patient.birth_date
-    return exam, birth.strftime(DATE) if birth else ""
-
-
 @reads_phi
 @roles_only(*CLINICAL_ROLES)
 def studies(request):
@@ -101,8 +92,7 @@ def studies(request):
             snippets = report_snippets([order.pk for order in page], text)
         for order in page:
             order.is_new = since is None or order.updated_at > since
-            order.snippet = snippets.get(order.pk)
-            order.exam_time, order.born = table_dates(order)
+            order.row = study_row(order, snippets.get(order.pk))
         audit.record_reads("report_search" if snippets else "study_list", "order",
                            [(o.pk, o.patient_id) for o in page], **filters.audit_detail())
     sort = filters.sort_key()
