@@ -8,33 +8,12 @@ sealer), then the sealer's and `audit verify`'s throughput. Same run, same datab
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
-import uuid
+from pathlib import Path
 
-
-def setup(pg_url: str | None) -> str | None:
-    os.environ["RADBRIDGE_HOME"] = tempfile.mkdtemp(prefix="rb-bench-audit-")
-    name = None
-    if pg_url:
-        import psycopg
-
-        name = f"rb_bench_audit_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(pg_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        os.environ["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + "/" + name
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "radbridge.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return name
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.scratch import scratch_radbridge  # noqa: E402
 
 
 def inline_chained_record(action: str) -> None:
@@ -67,7 +46,11 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=5000)
     parser.add_argument("--pg-url", help="PostgreSQL server to create a scratch database on")
     args = parser.parse_args()
-    scratch = setup(args.pg_url)
+    with scratch_radbridge("audit", args.pg_url):
+        run(args)
+
+
+def run(args) -> None:
     from django.db import connection
 
     from radbridge.accounts.audit_chain import seal_pending, verify_chain
@@ -97,12 +80,6 @@ def main() -> None:
           f"  (record() is {inline / deferred:.1f}x faster for the writer)")
     print(f"  sealer                      : {rate(n, sealing)}")
     print(f"  audit verify                : {rate(2 * n, verifying)}")
-    if scratch:
-        connection.close()
-        import psycopg
-
-        with psycopg.connect(args.pg_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

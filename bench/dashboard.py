@@ -8,38 +8,17 @@ query for a two-week and a one-year range, median of 5 runs. Same code as the pa
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.scratch import scratch_radbridge  # noqa: E402
 
 BATCH = 5000
-
-
-def setup(pg_url: str | None) -> str | None:
-    os.environ["RADBRIDGE_HOME"] = tempfile.mkdtemp(prefix="rb-bench-dashboard-")
-    name = None
-    if pg_url:
-        import psycopg
-
-        name = f"rb_bench_dashboard_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(pg_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        os.environ["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + "/" + name
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "radbridge.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return name
 
 
 def generate(orders: int) -> None:
@@ -104,7 +83,11 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--pg-url", help="PostgreSQL server to create a scratch database on")
     args = parser.parse_args()
-    scratch = setup(args.pg_url)
+    with scratch_radbridge("dashboard", args.pg_url):
+        run(args)
+
+
+def run(args) -> None:
     from django.db import connection
     from django.utils import timezone
 
@@ -132,12 +115,6 @@ def main() -> None:
         print(f"  {label}: whole dashboard {sum(timings.values()):,.0f} ms")
         for name, ms in timings.items():
             print(f"    {name:<30} {ms:8,.1f} ms")
-    if scratch:
-        connection.close()
-        import psycopg
-
-        with psycopg.connect(args.pg_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -21,6 +21,17 @@ def actor():
         yield who
 
 
+@pytest.fixture
+def ris(settings):
+    """A stand-in RIS on a real socket, named as the target of outbound HL7."""
+    from tests.hl7.ris import FakeRIS
+
+    running = FakeRIS()
+    settings.HL7_OUTBOUND_TARGET = f"127.0.0.1:{running.port}"
+    yield running
+    running.close()
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, settings):
     settings.HL7_INBOX_DIR = tmp_path / "inbox"

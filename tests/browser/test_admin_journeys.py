@@ -1,44 +1,28 @@
 """An administrator's day in Chromium: the dashboard's charts, the interface monitor, a
 failed HL7 message found in the journal, read raw and parsed, replayed and applied."""
 
-from base64 import b32encode
-from binascii import unhexlify
 from datetime import timedelta
 
-import pyotp
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from radbridge.clinical.models import Order
 from radbridge.core.health import beat
 from radbridge.hl7.ingest import Received, ingest_batch
+from tests.browser.signing_in import PASSWORD, sign_in_with_code
 from tests.hl7.helpers import message, msh, orm, pid
 from tests.personas import make_centre_admin
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long enough passphrase 9"
-KEY = "3132333435363738393031323334353637383930"
 
 
 def receive(text: str) -> int:
     return ingest_batch([Received(text.encode(), "mllp", "127.0.0.1:5000")])[0].journal_id
 
 
-def sign_in_with_code(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/login/code/**")
-    page.get_by_label("Code").fill(pyotp.TOTP(b32encode(unhexlify(KEY)).decode()).now())
-    page.get_by_role("button", name="Continue").click()
-
-
 def test_admin_finds_a_failed_message_and_replays_it(page):
     admin = make_centre_admin(username="chief", password=PASSWORD)
-    TOTPDevice.objects.create(user=admin, name="app", key=KEY, confirmed=True)
     for number, modality in enumerate(["CT", "MR", "CR"], start=1):
         receive(orm(f"ORD{number}", f"ACC{number}", procedure=f"{modality}X^{modality} exam^L"))
     Order.objects.update(scheduled_at=timezone.now() - timedelta(hours=2))
@@ -48,7 +32,7 @@ def test_admin_finds_a_failed_message_and_replays_it(page):
     receive(orm("ORD77", "ACC77"))
     beat(["web", "worker"], timezone.now())
 
-    sign_in_with_code(page, "chief")
+    sign_in_with_code(page, admin)
     page.goto("/dashboard/")
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
     assert page.locator("svg.chart").count() == 3
@@ -85,8 +69,7 @@ def test_admin_finds_a_failed_message_and_replays_it(page):
 
 def test_admin_writes_a_template_and_sees_it_live(page):
     admin = make_centre_admin(username="chief", password=PASSWORD)
-    TOTPDevice.objects.create(user=admin, name="app", key=KEY, confirmed=True)
-    sign_in_with_code(page, "chief")
+    sign_in_with_code(page, admin)
     page.goto("/templates/new/?kind=images_ready&channel=sms")
     page.get_by_label("Language").fill("nl")
     page.get_by_label("Text").fill("Hallo {{ first_name }}, uw beelden zijn klaar.")

@@ -2,53 +2,21 @@
 the week swapped by HTMX, confirm); the study page then shows the booked time, and the RIS (a
 stand-in MLLP listener on a real socket) receives SIU^S12 for that order."""
 
-import base64
 from datetime import time
 
-import pyotp
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from radbridge.accounts.choices import Role
 from radbridge.clinical.models import Appointment
-from radbridge.core import outbox
-from radbridge.core.audit import Actor, acting_as
 from radbridge.hl7.messages import hl7_time
-from radbridge.hl7.outbound import send_due
 from radbridge.hl7.wire import parse_message
-from tests.hl7.ris import FakeRIS
+from tests.browser.signing_in import PASSWORD, sign_in_with_code
+from tests.hl7.ris import deliver_to_ris
 from tests.personas import make_location, make_order, make_site, make_staff
 from tests.scheduling.helpers import make_schedule
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long enough passphrase 9"
-
-
-@pytest.fixture
-def ris(settings):
-    running = FakeRIS()
-    settings.HL7_OUTBOUND_TARGET = f"127.0.0.1:{running.port}"
-    yield running
-    running.close()
-
-
-def deliver_to_ris() -> None:
-    with acting_as(Actor(name="worker", role="worker")):
-        outbox.relay_once()
-        send_due()
-
-
-def sign_in_with_code(page, username, device):
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/login/code/**")
-    secret = base64.b32encode(bytes.fromhex(device.key)).decode()
-    page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_load_state()
 
 
 def test_front_desk_books_a_time_from_the_study_page(page, ris):
@@ -58,9 +26,7 @@ def test_front_desk_books_a_time_from_the_study_page(page, ris):
     order.procedure_code, order.procedure_text = "CTHEAD", "CT head"
     order.save()
     clerk = make_staff(Role.FRONT_DESK, sites=[site], username="desk", password=PASSWORD)
-    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
-
-    sign_in_with_code(page, "desk", device)
+    sign_in_with_code(page, clerk)
     page.goto(f"/studies/{order.pk}/")
     expect(page.get_by_role("heading", name="CT head")).to_be_visible()
     page.screens.shot("study-awaiting-a-slot")

@@ -7,17 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from radbridge.accounts.choices import Role
+from tests.browser.signing_in import PASSWORD, sign_in
 from tests.personas import make_order, make_patient_user, make_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long enough passphrase 9"
-
-
-def sign_in(page, username, password=PASSWORD):
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_staff_enrol_totp_then_sign_in_with_it(page):

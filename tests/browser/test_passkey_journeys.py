@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from radbridge.accounts.choices import Role
 from radbridge.accounts.services import twofactor
 from radbridge.core.models import AuditEntry
+from tests.browser.signing_in import PASSWORD, sign_in
 from tests.personas import make_order, make_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long enough passphrase 9"
 
 
 @pytest.fixture
@@ -29,13 +29,6 @@ def authenticator(page, live_server, settings):
         "hasUserVerification": True, "isUserVerified": True,
     }})
     return session, added["authenticatorId"]
-
-
-def sign_in(page, username, password=PASSWORD):
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def sign_out(page):

@@ -23,13 +23,13 @@ from radbridge.core.models import OutboxEvent
 from radbridge.notify import delivery
 from radbridge.notify.models import ContactPreference, Delivery
 from tests.browser.conftest import ARTIFACTS, Screens
+from tests.browser.signing_in import PASSWORD, sign_in
 from tests.imaging.conftest import dicom_storage_dir  # noqa: F401 - autouse: files in tmp
 from tests.imaging.helpers import receive
 from tests.notify.conftest import MOBILE, MOBILE_E164, report_event
 from tests.personas import make_location, make_order, make_patient, make_patient_user, make_site
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long enough passphrase 9"
 BIRTH_DATE = date(1971, 3, 14)
 REPORT = "Impression: no pulmonary nodule. Lungs clear."
 
@@ -200,10 +200,7 @@ def test_on_a_phone_my_studies_fit_and_a_finger_scrolls_the_images(browser, live
     phone.on("console", lambda m: violations.append(m.text)
              if "Content Security Policy" in m.text else None)
     phone.screens = Screens(phone, ARTIFACTS / "patient-on-a-phone")
-    phone.goto("/login/")
-    phone.get_by_label("Username").fill("jane")
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign in").click()
+    sign_in(phone, "jane")
     phone.wait_for_url("**/my/studies/")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     expect(phone.locator(".state-report")).to_have_text("Report ready")
@@ -232,10 +229,7 @@ def test_on_a_phone_my_studies_fit_and_a_finger_scrolls_the_images(browser, live
 def test_patient_chooses_email_in_french_with_quiet_hours(page, notify_to_live_server):
     patient = make_patient(birth_date=BIRTH_DATE, phone=MOBILE)
     make_patient_user(patient, username="jane", password=PASSWORD)
-    page.goto("/login/")
-    page.get_by_label("Username").fill("jane")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "jane")
     page.get_by_role("link", name="Notifications").click()
     page.get_by_label("Email only").check()
     page.get_by_label("Language of messages").select_option("fr")

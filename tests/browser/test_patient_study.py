@@ -11,11 +11,11 @@ from pypdf import PdfReader
 from radbridge.clinical import services
 from radbridge.clinical.data import ReportData
 from radbridge.clinical.models import Patient
+from tests.browser.signing_in import PASSWORD, sign_in
 from tests.imaging.helpers import order_for, receive
 from tests.personas import make_patient_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long enough passphrase 9"
 REPORT = "FINDINGS: Small pleural effusion on the left.\n\nIMPRESSION: No fracture."
 
 
@@ -37,10 +37,7 @@ def test_patient_reads_report_glossary_and_sees_thumbnails_on_a_phone(page):
     make_patient_user(Patient.objects.get(), username="pat", password=PASSWORD)
     page.set_viewport_size({"width": 390, "height": 844})
 
-    page.goto("/login/")
-    page.get_by_label("Username").fill("pat")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "pat")
     page.wait_for_url("**/my/studies/")
     page.goto(f"/studies/{order.pk}/")
     expect(page.locator('.study-steps [aria-current="step"]')).to_have_text("Report ready")

@@ -5,46 +5,21 @@ change in "My orders"."""
 import io
 
 import pytest
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from radbridge.accounts.models import Consent
 from radbridge.clinical import services
 from radbridge.clinical.models import Order
-from radbridge.core import outbox
 from radbridge.core.audit import Actor, acting_as
 from radbridge.hl7.handlers import reports as oru
-from radbridge.hl7.outbound import send_due
 from radbridge.hl7.wire import parse_message
-from tests.hl7.ris import FakeRIS
+from tests.browser.signing_in import PASSWORD, sign_in_with_code
+from tests.hl7.ris import deliver_to_ris
 from tests.personas import make_order, make_patient, make_physician
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long enough passphrase 9"
 REFERRAL = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def ris(settings):
-    running = FakeRIS()
-    settings.HL7_OUTBOUND_TARGET = f"127.0.0.1:{running.port}"
-    yield running
-    running.close()
-
-
-def sign_in_with_code(page, user):
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    page.goto("/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/login/code/**")
-    code = TOTP(device.bin_key, device.step, device.t0, device.digits).token()
-    page.get_by_label("Code").fill(f"{code:06d}")
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/studies/")
 
 
 def test_physician_exports_the_report_and_orders_online(page, ris, tmp_path):
@@ -54,6 +29,7 @@ def test_physician_exports_the_report_and_orders_online(page, ris, tmp_path):
     patient = make_patient()
     Consent.objects.create(patient=patient, physician=physician, source="staff")
     sign_in_with_code(page, physician)
+    page.wait_for_url("**/studies/")
 
     page.goto(f"/studies/{order.pk}/")
     expect(page.locator("#report-text")).to_contain_text("IMPRESSION: Benign.")
@@ -90,9 +66,7 @@ def test_physician_exports_the_report_and_orders_online(page, ris, tmp_path):
     expect(row.locator(".order-status")).to_have_text("Scheduled")
     page.screens.shot("my-orders")
 
-    with acting_as(Actor(name="worker", role="worker")):
-        outbox.relay_once()
-        assert send_due() == 1
+    assert deliver_to_ris() == 1
     sent = parse_message(ris.received[0])
     assert sent.message_type == "ORM^O01"
     obr = sent.segment("OBR")

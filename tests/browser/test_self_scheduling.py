@@ -7,30 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 from radbridge.clinical.models import Appointment
-from radbridge.core import outbox
-from radbridge.core.audit import Actor, acting_as
-from radbridge.hl7.outbound import send_due
 from radbridge.hl7.wire import parse_message
-from tests.hl7.ris import FakeRIS
+from tests.browser.signing_in import PASSWORD, sign_in
+from tests.hl7.ris import deliver_to_ris
 from tests.personas import make_order, make_patient, make_patient_user
 from tests.scheduling.helpers import make_schedule
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long enough passphrase 9"
-
-
-@pytest.fixture
-def ris(settings):
-    running = FakeRIS()
-    settings.HL7_OUTBOUND_TARGET = f"127.0.0.1:{running.port}"
-    yield running
-    running.close()
-
-
-def deliver_to_ris() -> None:
-    with acting_as(Actor(name="worker", role="worker")):
-        outbox.relay_once()
-        send_due()
 
 
 def test_patient_books_and_cancels_an_exam(page, ris):
@@ -41,10 +24,7 @@ def test_patient_books_and_cancels_an_exam(page, ris):
     order.save()
     make_patient_user(patient, username="pat", password=PASSWORD)
 
-    page.goto("/login/")
-    page.get_by_label("Username").fill("pat")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "pat")
     page.wait_for_url("**/my/studies/")
     page.get_by_role("link", name="Book an exam").click()
     expect(page.get_by_role("heading", name="Exams your doctor ordered")).to_be_visible()
@@ -86,10 +66,7 @@ def test_the_booking_pages_fit_a_phone(page):
     make_schedule(hours=(time(8), time(10)), procedure_codes=["CTHEAD"])
     make_patient_user(make_patient(), username="pat", password=PASSWORD)
     page.set_viewport_size({"width": 375, "height": 740})
-    page.goto("/login/")
-    page.get_by_label("Username").fill("pat")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "pat")
     page.wait_for_url("**/my/studies/")
     page.goto("/book/")
     page.get_by_label("Exam", exact=True).select_option("CTHEAD")

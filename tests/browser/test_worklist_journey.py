@@ -2,25 +2,21 @@
 of the name typed without accents, keep only STAT studies, search report text and see the
 match highlighted, page through; the table updates in place (no full reload)."""
 
-import base64
 import re
 from datetime import UTC, date, datetime, timedelta
 
-import pyotp
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from radbridge.clinical.models import Order, Patient
+from tests.browser.signing_in import PASSWORD, sign_in_with_code
 from tests.personas import make_clinic, make_order, make_physician
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "a long enough passphrase 9"
 
 
 def physician_with_studies():
     doctor = make_physician(clinic=make_clinic(), username="drlee", password=PASSWORD)
-    device = TOTPDevice.objects.create(user=doctor, name="phone", confirmed=True)
     practitioner = doctor.profile.practitioner
     start = datetime(2025, 3, 1, 9, tzinfo=UTC)
     jose = Patient.objects.create(family_name="Muñoz", given_name="José",
@@ -33,23 +29,12 @@ def physician_with_studies():
         patient = Patient.objects.create(family_name=f"Routine{n:02d}", given_name="Sam")
         routine = make_order(patient, practitioner, report_text="Normal study.")
         Order.objects.filter(pk=routine.pk).update(scheduled_at=start - timedelta(days=n + 1))
-    return doctor, device, stat
-
-
-def sign_in_with_code(page, device):
-    page.goto("/login/")
-    page.get_by_label("Username").fill("drlee")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/login/code/**")
-    secret = base64.b32encode(bytes.fromhex(device.key)).decode()
-    page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Continue").click()
+    return doctor, stat
 
 
 def test_physician_searches_filters_and_pages_the_worklist(page):
-    doctor, device, stat = physician_with_studies()
-    sign_in_with_code(page, device)
+    doctor, stat = physician_with_studies()
+    sign_in_with_code(page, doctor)
     page.wait_for_url("**/studies/")
     expect(page.get_by_role("heading", name="Worklist")).to_be_visible()
     expect(page.locator("caption")).to_contain_text("31 studies")

@@ -5,13 +5,10 @@ import pytest
 
 from radbridge.accounts.choices import Role
 from radbridge.clinical.models import Order, Patient
-from radbridge.core import outbox
-from radbridge.core.audit import Actor, acting_as
-from radbridge.hl7.outbound import send_due
 from radbridge.hl7.wire import parse_message
 from tests.fhir.conftest import Api, ingest, patient_token, token_for, validate
 from tests.hl7.helpers import orm
-from tests.hl7.ris import FakeRIS
+from tests.hl7.ris import deliver_to_ris
 from tests.personas import (
     api_token_for,
     make_integration,
@@ -173,14 +170,6 @@ def test_token_limited_to_one_patient_cannot_order_for_another(client):
     assert Api(client, app).post("ServiceRequest", order_body(mine.pk))[0] == 201
 
 
-@pytest.fixture
-def ris(settings):
-    running = FakeRIS()
-    settings.HL7_OUTBOUND_TARGET = f"127.0.0.1:{running.port}"
-    yield running
-    running.close()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_posted_service_request_reaches_the_ris_as_orm_o01(clerk, ris):
     ingest(orm("C1", "ACC1"))
@@ -196,9 +185,7 @@ def test_posted_service_request_reaches_the_ris_as_orm_o01(clerk, ris):
     order = Order.objects.get(accession_number="WEB42")
     assert response["Location"].endswith(f"/fhir/ServiceRequest/{order.pk}")
     assert (order.priority, order.modality, order.procedure_coding_system) == ("stat", "CT", "LN")
-    with acting_as(Actor(name="worker", role="worker")):
-        outbox.relay_once()
-        assert send_due() == 1
+    assert deliver_to_ris() == 1
     sent = parse_message(ris.received[0])
     assert sent.message_type == "ORM^O01"
     obr = sent.segment("OBR")

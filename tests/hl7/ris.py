@@ -4,6 +4,9 @@ import socket
 import socketserver
 import threading
 
+from radbridge.core import outbox
+from radbridge.core.audit import Actor, acting_as
+from radbridge.hl7.outbound import send_due
 from radbridge.hl7.wire import MLLPDecoder, build_ack, frame, parse_message
 
 
@@ -39,3 +42,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def deliver_to_ris() -> int:
+    """The worker's round: events through the outbox into the HL7 queue, then sent. Returns
+    how many messages were sent."""
+    with acting_as(Actor(name="worker", role="worker")):
+        outbox.relay_once()
+        return send_due()

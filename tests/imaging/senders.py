@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import struct
 from pathlib import Path
 
 from pynetdicom import AE, _config
 from pynetdicom.presentation import build_context
+from pynetdicom.sop_class import Verification
+
+from radbridge.imaging.wire import acse, pdu
+
+EXPLICIT_LE, IMPLICIT_LE = "1.2.840.10008.1.2.1", "1.2.840.10008.1.2"
 
 
 @contextlib.contextmanager
@@ -35,3 +41,26 @@ def send_files(port: int, files: list[Path], contexts: list[tuple[str, str]],
                            if "Status" in status else (-1, ""))
     assoc.release()
     return answers
+
+
+def item(item_type: int, value: bytes) -> bytes:
+    return struct.pack(">BxH", item_type, len(value)) + value
+
+
+def associate_rq(contexts=((1, str(Verification), (IMPLICIT_LE,)),), calling=b"FUZZ") -> bytes:
+    body = b"\x00\x01\x00\x00" + b"RADBRIDGE".ljust(16) + calling.ljust(16) + bytes(32)
+    body += item(0x10, acse.APPLICATION_CONTEXT)
+    for context_id, abstract, syntaxes in contexts:
+        value = bytes((context_id, 0, 0, 0)) + item(0x30, abstract.encode())
+        value += b"".join(item(0x40, ts.encode()) for ts in syntaxes)
+        body += item(0x20, value)
+    body += item(0x50, item(0x51, struct.pack(">L", 16384)))
+    return pdu.HEADER.pack(pdu.ASSOCIATE_RQ, len(body)) + body
+
+
+def echo_command(message_id: int = 1) -> bytes:
+    uid = str(Verification).encode() + b"\0"
+    elements = [(0x0002, uid), (0x0100, struct.pack("<H", 0x0030)),
+                (0x0110, struct.pack("<H", message_id)), (0x0800, struct.pack("<H", 0x0101))]
+    body = b"".join(struct.pack("<HHL", 0, tag, len(v)) + v for tag, v in elements)
+    return struct.pack("<HHLL", 0, 0, 4, len(body)) + body

@@ -18,7 +18,7 @@ from radbridge.imaging.models import Instance
 from tests.hl7.ris import free_port
 
 from .conftest import copy_with_new_uids, dcmtk, sample, stored_files
-from .senders import send_files
+from .senders import associate_rq, send_files
 
 CT = [(CTImageStorage, ExplicitVRLittleEndian), (CTImageStorage, ImplicitVRLittleEndian)]
 
@@ -169,3 +169,16 @@ def test_association_stalling_in_the_middle_of_a_dataset_stores_nothing(scp, dic
     assert time.monotonic() - started < 20
     assoc.abort()
     assert len(stored_files(dicom_storage_dir)) == 1 and Instance.objects.count() == 1
+
+
+def test_garbage_pdu_in_an_association_is_aborted_and_the_scp_serves_on(scp, good_ct):
+    with socket.create_connection(("127.0.0.1", scp.port), timeout=10) as raw:
+        raw.sendall(associate_rq(calling=b"GARBAGE"))
+        raw.sendall(struct.pack(">BBL", 0x04, 0, 6) + b"\x00\x00\x00\x02\x01\x03")  # 2-byte PDV
+        answer = b""
+        with contextlib.suppress(OSError):
+            while chunk := raw.recv(1024):
+                answer += chunk
+    assert answer[0] == 0x02 and answer.endswith(b"\x07\x00\x00\x00\x00\x04\x00\x00\x02\x06")
+    assert send_files(scp.port, [good_ct], CT) == [(0, "")]
+    assert Instance.objects.count() == 1

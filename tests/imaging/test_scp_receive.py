@@ -117,3 +117,21 @@ def test_address_not_allowed_is_refused(guarded_scp):
     assert dcmtk("echoscu", "127.0.0.1", str(scp.port)).returncode != 0
     scp = guarded_scp(DICOM_ALLOWED_ADDRESSES=["127.0.0.0/8"])
     assert dcmtk("echoscu", "127.0.0.1", str(scp.port)).returncode == 0
+
+
+def test_same_instances_sent_by_parallel_associations_are_stored_once(scp, dicom_storage_dir,
+                                                                      tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .senders import send_files
+
+    files = [copy_with_new_uids(sample("CT_small.dcm"), tmp_path / f"{n}.dcm",
+                                StudyInstanceUID="1.2.3.10", InstanceNumber=n)
+             for n in range(6)]
+    contexts = [(CTImageStorage, "1.2.840.10008.1.2.1")]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: send_files(scp.port, files, contexts), range(4)))
+    assert answers == [[(0, "")] * 6] * 4
+    assert Instance.objects.count() == 6 and Study.objects.get().instance_count == 6
+    assert len(stored_files(dicom_storage_dir)) == 6
+    assert AuditEntry.objects.filter(action="imaging.instance.stored").count() == 6

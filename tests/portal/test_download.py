@@ -118,3 +118,26 @@ def test_served_over_asgi_the_zip_still_streams_piece_by_piece(alice, monkeypatc
     assert len(pieces) > 3
     archive = zipfile.ZipFile(io.BytesIO(b"".join(pieces)))
     assert archive.testzip() is None and "DICOMDIR" in archive.namelist()
+
+
+def test_downloads_beyond_the_hourly_allowance_get_a_clear_429(client, alice, settings):
+    """A zip reads every file of a study: one account asking again and again must not tie
+    up the server. The allowance counts this user's audited downloads of the last hour."""
+    settings.STUDY_DOWNLOADS_PER_HOUR = 2
+    sign_in(client, alice.user)
+    download(client, alice)
+    download(client, alice)
+    refused = client.get(f"/studies/{alice.order.pk}/download/")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert b"at most 2 downloads an hour" in refused.content
+    assert AuditEntry.objects.filter(action="read.download").count() == 2
+    other = patient_record("Bob")
+    sign_in(client, other.user)  # another account keeps its own allowance
+    assert client.get(f"/studies/{other.order.pk}/download/").status_code == 200
+
+
+def test_a_study_one_may_not_see_is_404_even_past_the_allowance(client, alice, settings):
+    settings.STUDY_DOWNLOADS_PER_HOUR = 0
+    bob = patient_record("Bob")
+    sign_in(client, bob.user)
+    assert client.get(f"/studies/{alice.order.pk}/download/").status_code == 404

@@ -192,3 +192,26 @@ def test_weak_password_is_refused_on_reset(client):
                                                     "new_password2": "password"})
     assert b"too common" in page.content or b"too short" in page.content
     assert User.objects.get(pk=user.pk).check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example/",
+                                    "javascript:alert(1)"])
+def test_backup_codes_page_never_links_out_of_the_site(client, target):
+    """`next` travels from the login page through enrolment (code or passkey) to the backup
+    codes page: a link there to another site would be an open redirect."""
+    user = make_staff(password=PASSWORD, all_sites=True)
+    login(client, user.username, next=target)
+    client.get(f"/account/two-factor/?next={target}")
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    confirm = client.post(f"/account/two-factor/?next={target}", {"token": totp_now(device)})
+    assert confirm.status_code == 302
+    page = client.get(confirm["Location"])
+    assert page.status_code == 200 and page.content.count(b"<li>") >= 10
+    assert b"evil.example" not in page.content and b"javascript:" not in page.content
+    assert b'href="/"' in page.content
+
+
+def test_backup_codes_page_keeps_a_next_inside_the_site(client):
+    sign_in(client, make_staff(all_sites=True))
+    page = client.get("/account/two-factor/backup-codes/?next=/studies/")
+    assert b'href="/studies/"' in page.content

@@ -10,7 +10,7 @@ from radbridge.clinical import services
 from radbridge.clinical.models import Document, Order
 from radbridge.core import outbox
 from radbridge.core.audit import Actor, acting_as
-from radbridge.core.models import OutboxEvent
+from radbridge.core.models import AuditEntry, OutboxEvent
 from radbridge.hl7.outbound import send_due
 from radbridge.hl7.wire import parse_message
 from radbridge.portal import order_forms
@@ -91,6 +91,24 @@ def test_my_orders_shows_the_status_as_the_centre_moves_it(client, physician, pa
     rows = client.get("/orders/rows/", HTTP_HX_REQUEST="true").content.decode()
     assert rows.startswith("<tbody") and 'hx-trigger="every 5s"' in rows
     assert "Images available" in rows
+
+
+def test_the_status_poll_audits_only_orders_the_page_did_not_show(client, physician):
+    """An open My orders tab polls every 5 s: one read per order shown, not one per poll."""
+    sign_in(client, physician)
+    first = make_order(practitioner=physician.profile.practitioner)
+    client.get("/orders/")
+    for _ in range(3):
+        client.get("/orders/rows/", HTTP_HX_REQUEST="true")
+    reads = AuditEntry.objects.filter(action="read.my_orders")
+    assert list(reads.values_list("object_id", flat=True)) == [str(first.pk)]
+    second = make_order(practitioner=physician.profile.practitioner)
+    client.get("/orders/rows/", HTTP_HX_REQUEST="true")
+    client.get("/orders/rows/", HTTP_HX_REQUEST="true")
+    assert sorted(reads.values_list("object_id", flat=True)) == sorted(
+        [str(first.pk), str(second.pk)])
+    client.get("/orders/")  # opening the page again is a new read of what it shows
+    assert reads.count() == 4
 
 
 def test_physician_cannot_order_for_a_patient_they_may_not_see(client, physician):
@@ -183,6 +201,20 @@ def test_bad_orm_uploads_get_a_clear_error_and_place_nothing(client, physician, 
     assert response.status_code == 400
     assert expected in response.content.decode()
     assert Order.objects.count() == before
+
+
+@pytest.mark.parametrize("url", ["/orders/new/", "/orders/upload/"])
+def test_a_body_larger_than_the_form_can_hold_is_refused_unread(client, physician, patient,
+                                                                monkeypatch, url):
+    monkeypatch.setattr(order_forms, "MAX_ATTACHMENT_BYTES", 1000)
+    monkeypatch.setattr(order_forms, "MAX_ORM_BYTES", 1000)
+    sign_in(client, physician)
+    huge = [SimpleUploadedFile(f"p{n}.pdf", PDF + b" " * 20_000) for n in range(5)]
+    response = client.post(url, form(patient, attachments=huge, message=huge[0]))
+    assert response.status_code == 413
+    text = response.content.decode()
+    assert "Nothing was placed: the upload is" in text and "1000" in text
+    assert not Order.objects.exists()
 
 
 def test_oversized_orm_upload_is_refused(client, physician, patient):

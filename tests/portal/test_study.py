@@ -78,7 +78,8 @@ def test_series_thumbnails_come_from_the_imaging_index(client, order, physician)
                           series_number=2, series_description="Axial lung")
     sign_in(client, physician)
     page = client.get(f"/studies/{order.pk}/").content.decode()
-    assert "/dicomweb/studies/1.2.3/series/1.2.3.4/thumbnail" in page
+    series = Series.objects.get(series_instance_uid="1.2.3.4")
+    assert f"/studies/{order.pk}/images/series/{series.pk}/thumbnail/" in page
     assert "Axial lung" in page
 
 

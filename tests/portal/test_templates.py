@@ -7,7 +7,7 @@ from radbridge.accounts.choices import Role
 from radbridge.core.models import AuditEntry
 from radbridge.notify import templates
 from radbridge.notify.models import MessageTemplate
-from tests.personas import make_centre_admin, make_staff, sign_in
+from tests.personas import make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 WORDING = {"kind": "images_ready", "channel": "sms", "language": "nl", "site": "",
@@ -15,52 +15,48 @@ WORDING = {"kind": "images_ready", "channel": "sms", "language": "nl", "site": "
            "html_body": "", "active": "on"}
 
 
-@pytest.fixture
-def admin_client(client):
-    return sign_in(client, make_centre_admin())
-
-
-def test_new_template_starts_from_the_shipped_wording(admin_client):
-    page = admin_client.get("/templates/new/", {"kind": "images_ready", "channel": "sms"})
+def test_new_template_starts_from_the_shipped_wording(centre_admin_client):
+    page = centre_admin_client.get("/templates/new/", {"kind": "images_ready", "channel": "sms"})
     assert page.status_code == 200
     assert "first_name" in page.content.decode()
 
 
-def test_preview_renders_sample_values_as_typed(admin_client):
-    response = admin_client.post("/templates/new/preview/", WORDING,
+def test_preview_renders_sample_values_as_typed(centre_admin_client):
+    response = centre_admin_client.post("/templates/new/preview/", WORDING,
                                  headers={"HX-Request": "true"})
     page = response.content.decode()
     assert "Hallo Jane, uw beelden zijn klaar. Één bericht." in page and "<html" not in page
 
 
-def test_preview_names_a_syntax_error(admin_client):
-    response = admin_client.post("/templates/new/preview/",
+def test_preview_names_a_syntax_error(centre_admin_client):
+    response = centre_admin_client.post("/templates/new/preview/",
                                  {**WORDING, "body": "Hello {% if %}"})
     assert "body: template syntax error" in response.content.decode()
 
 
-def test_saved_template_is_the_wording_used(admin_client):
-    response = admin_client.post("/templates/new/", WORDING)
+def test_saved_template_is_the_wording_used(centre_admin_client):
+    response = centre_admin_client.post("/templates/new/", WORDING)
     template = MessageTemplate.objects.get(language="nl")
     assert response.status_code == 302
     wording = templates.find_wording("images_ready", "sms", "nl", None)
     assert wording.template_id == template.pk
     assert AuditEntry.objects.filter(action="notify.template.saved").exists()
-    admin_client.post(f"/templates/{template.pk}/", {**WORDING, "body": "Dag {{ first_name }}"})
+    centre_admin_client.post(f"/templates/{template.pk}/",
+                             {**WORDING, "body": "Dag {{ first_name }}"})
     template.refresh_from_db()
     assert template.body == "Dag {{ first_name }}"
 
 
-def test_broken_wording_is_not_saved(admin_client):
-    response = admin_client.post("/templates/new/", {**WORDING, "body": "{% load i18n %}"})
+def test_broken_wording_is_not_saved(centre_admin_client):
+    response = centre_admin_client.post("/templates/new/", {**WORDING, "body": "{% load i18n %}"})
     assert response.status_code == 400
     assert "template syntax error" in response.content.decode()
     assert not MessageTemplate.objects.filter(language="nl").exists()
 
 
-def test_a_second_template_for_the_same_message_is_refused_in_words(admin_client):
-    admin_client.post("/templates/new/", WORDING)
-    response = admin_client.post("/templates/new/", WORDING)
+def test_a_second_template_for_the_same_message_is_refused_in_words(centre_admin_client):
+    centre_admin_client.post("/templates/new/", WORDING)
+    response = centre_admin_client.post("/templates/new/", WORDING)
     assert response.status_code == 400
     assert "exists already" in response.content.decode()
     assert MessageTemplate.objects.filter(language="nl").count() == 1

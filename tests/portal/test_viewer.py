@@ -180,3 +180,30 @@ def test_revoked_access_stops_the_frames_of_an_open_viewer(client, alice):
     assert client.get(frame_url(alice)).status_code == 200
     Consent.objects.filter(pk=consent.pk).update(revoked_at=timezone.now())
     assert client.get(frame_url(alice)).status_code == 404
+
+
+def test_the_study_page_and_its_series_thumbnails_are_one_audited_read(client, alice):
+    """The study page shows a thumbnail per series: the page's read covers them, so a page
+    with many series is one entry, not one more per picture."""
+    series = alice.instance.series
+    sign_in(client, alice.user)
+    last = last_audit_id()
+    page = client.get(f"/studies/{alice.order.pk}/").content.decode()
+    thumbnail = f"/studies/{alice.order.pk}/images/series/{series.pk}/thumbnail/"
+    assert thumbnail in page
+    response = client.get(thumbnail)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert [e.action for e in reads_after(last)] == ["read.report"]
+
+
+def test_series_thumbnails_need_the_study_page_and_stay_with_their_patient(client, alice):
+    series = alice.instance.series
+    thumbnail = f"/studies/{alice.order.pk}/images/series/{series.pk}/thumbnail/"
+    sign_in(client, alice.user)
+    assert client.get(thumbnail).status_code == 404  # the page (and its read) comes first
+    bob = patient_record("Bob")
+    sign_in(client, bob.user)
+    client.get(f"/studies/{bob.order.pk}/")
+    assert client.get(thumbnail).status_code == 404
+    other = f"/studies/{bob.order.pk}/images/series/{series.pk}/thumbnail/"
+    assert client.get(other).status_code == 404  # Alice's series under Bob's order

@@ -14,20 +14,11 @@ from radbridge.hl7.outbound import send_due
 from radbridge.hl7.wire import parse_message
 from radbridge.scheduling.availability import local_instant
 from radbridge.scheduling.services import book_slot, cancel_booking, modify_booking, reschedule
-from tests.hl7.ris import FakeRIS
 from tests.personas import make_order, make_patient
 
 from .helpers import make_schedule, next_weekday
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def ris(settings):
-    running = FakeRIS()
-    settings.HL7_OUTBOUND_TARGET = f"127.0.0.1:{running.port}"
-    yield running
-    running.close()
 
 
 def relay_and_send() -> int:

@@ -41,10 +41,6 @@ def requires_two_factor(user) -> bool:
     return role_of(user) in TWO_FACTOR_ROLES
 
 
-def is_staff_member(user) -> bool:
-    return role_of(user) in STAFF_ROLES
-
-
 def surviving_ids(patient_ids: set[int]) -> set[int]:
     """The given patients and, for each merged one, the record it was merged into."""
     result, frontier = set(patient_ids), set(patient_ids)
@@ -76,10 +72,6 @@ def may_act_for_patient(user, patient: Patient) -> bool:
 
 def may_view_audit(user) -> bool:
     return role_of(user) == Role.CENTRE_ADMIN
-
-
-def may_manage_users(user) -> bool:
-    return role_of(user) in (Role.CENTRE_ADMIN, Role.CLINIC_ADMIN)
 
 
 def manageable_users(user) -> QuerySet:

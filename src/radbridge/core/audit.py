@@ -57,8 +57,23 @@ def record(
     outcome: str = "ok",
     **detail: object,
 ) -> AuditEntry:
+    entry = pending(action, object_type, object_id, patient_id, outcome, **detail)
+    entry.save(force_insert=True)
+    return entry
+
+
+def pending(
+    action: str,
+    object_type: str = "",
+    object_id: object = "",
+    patient_id: int | None = None,
+    outcome: str = "ok",
+    **detail: object,
+) -> AuditEntry:
+    """The entry `record` would write, by the current actor, not yet saved: a writer of many
+    changes at once collects them and saves them with `record_all`, in one INSERT."""
     actor = current_actor()
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor.name,
         actor_role=actor.role,
         action=action,
@@ -70,6 +85,11 @@ def record(
         outcome=outcome,
         detail=detail,
     )
+
+
+def record_all(entries: list[AuditEntry]) -> None:
+    if entries:
+        AuditEntry.objects.bulk_create(entries)
 
 
 READ_PREFIX = "read."

@@ -19,6 +19,8 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
+from . import header_scan
+
 UID_PATTERN = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 PIXEL_DATA_TAG = b"\xe0\x7f\x10\x00"
 SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
@@ -26,6 +28,7 @@ UNDEFINED_LENGTH = 0xFFFFFFFF
 
 # DIMSE status codes we answer with (PS3.4 Annex B.2.3).
 STATUS_SUCCESS = 0x0000
+STATUS_PROCESSING_FAILURE = 0x0110
 STATUS_OUT_OF_RESOURCES = 0xA700
 STATUS_SOP_CLASS_MISMATCH = 0xA900
 STATUS_CANNOT_UNDERSTAND = 0xC000
@@ -42,7 +45,7 @@ class StoreError(Exception):
 
 @dataclass
 class Header:
-    dataset: Dataset
+    values: Dataset | dict  # keyword -> value: a pydicom Dataset or the header scan's dict
     transfer_syntax_uid: str
     sop_class_uid: str
     sop_instance_uid: str
@@ -50,7 +53,7 @@ class Header:
     series_instance_uid: str
 
     def text(self, keyword: str, limit: int) -> str:
-        value = self.dataset.get(keyword)
+        value = self.values.get(keyword)
         if value is None:
             return ""
         if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
@@ -58,7 +61,7 @@ class Header:
         return str(value).strip()[:limit]
 
     def number(self, keyword: str) -> int | None:
-        value = self.dataset.get(keyword)
+        value = self.values.get(keyword)
         try:
             return int(value) if value not in (None, "") else None
         except (TypeError, ValueError):
@@ -76,29 +79,25 @@ def valid_uid(value: str) -> bool:
     return 0 < len(value) <= 64 and UID_PATTERN.match(value) is not None
 
 
-def read_header(data: bytes) -> Header:
-    """Parse the file meta and the header up to Pixel Data; raise StoreError on bad input."""
-    stream = BytesIO(data)
-    try:
-        dataset = dcmread(stream, stop_before_pixels=True)
-        dataset.get("SOPInstanceUID")  # force the lazy elements a broken file fails on
-    except (InvalidDicomError, EOFError, ValueError, KeyError, struct.error, TypeError) as error:
-        raise StoreError(
-            STATUS_CANNOT_UNDERSTAND,
-            f"the dataset cannot be read ({type(error).__name__}: {str(error)[:200]}); "
-            "check that the sender encodes it as the negotiated transfer syntax",
-        ) from None
-    meta = getattr(dataset, "file_meta", None)
-    syntax = UID(str(meta.get("TransferSyntaxUID", ""))) if meta is not None else UID("")
+def read_header(data) -> Header:
+    """Read the header up to Pixel Data (bytes or a memory map); raise StoreError on bad input.
+
+    Well-formed Little Endian files are read by the fast scan; anything else by pydicom."""
+    scanned = header_scan.scan(data)
+    if scanned is None:
+        values, syntax, position = read_with_pydicom(data)
+    else:
+        syntax, values, position = scanned
+        syntax = UID(syntax)
     if not valid_uid(syntax):
         raise StoreError(STATUS_CANNOT_UNDERSTAND, "the file names no valid transfer syntax")
     header = Header(
-        dataset=dataset,
+        values=values,
         transfer_syntax_uid=str(syntax),
-        sop_class_uid=str(dataset.get("SOPClassUID", "")),
-        sop_instance_uid=str(dataset.get("SOPInstanceUID", "")),
-        study_instance_uid=str(dataset.get("StudyInstanceUID", "")),
-        series_instance_uid=str(dataset.get("SeriesInstanceUID", "")),
+        sop_class_uid=str(values.get("SOPClassUID", "")),
+        sop_instance_uid=str(values.get("SOPInstanceUID", "")),
+        study_instance_uid=str(values.get("StudyInstanceUID", "")),
+        series_instance_uid=str(values.get("SeriesInstanceUID", "")),
     )
     for name, value in (
         ("SOP Class UID (0008,0016)", header.sop_class_uid),
@@ -113,8 +112,24 @@ def read_header(data: bytes) -> Header:
             )
     check_encoding(data, syntax)
     if not syntax.is_deflated:
-        check_pixel_data(data, stream.tell(), dataset, syntax)
+        check_pixel_data(data, position, values, syntax)
     return header
+
+
+def read_with_pydicom(data) -> tuple[Dataset, UID, int]:
+    stream = BytesIO(data)
+    try:
+        dataset = dcmread(stream, stop_before_pixels=True)
+        dataset.get("SOPInstanceUID")  # force the lazy elements a broken file fails on
+    except (InvalidDicomError, EOFError, ValueError, KeyError, struct.error, TypeError) as error:
+        raise StoreError(
+            STATUS_CANNOT_UNDERSTAND,
+            f"the dataset cannot be read ({type(error).__name__}: {str(error)[:200]}); "
+            "check that the sender encodes it as the negotiated transfer syntax",
+        ) from None
+    meta = getattr(dataset, "file_meta", None)
+    syntax = UID(str(meta.get("TransferSyntaxUID", ""))) if meta is not None else UID("")
+    return dataset, syntax, stream.tell()
 
 
 def check_encoding(data: bytes, syntax: UID) -> None:
@@ -136,7 +151,7 @@ def check_encoding(data: bytes, syntax: UID) -> None:
         )
 
 
-def check_pixel_data(data: bytes, position: int, dataset: Dataset, syntax: UID) -> None:
+def check_pixel_data(data, position: int, values: Dataset | dict, syntax: UID) -> None:
     """Check the Pixel Data element at `position` against the bytes that really arrived."""
     if position >= len(data) or data[position:position + 4] != (
         PIXEL_DATA_TAG if syntax.is_little_endian else b"\x7f\xe0\x00\x10"
@@ -176,7 +191,7 @@ def check_pixel_data(data: bytes, position: int, dataset: Dataset, syntax: UID) 
             f"file truncated or lying about its length: Pixel Data declares {length} bytes, "
             f"{available} arrived",
         )
-    needed = expected_pixel_bytes(dataset)
+    needed = expected_pixel_bytes(values)
     if needed is not None and length < needed:
         raise StoreError(
             STATUS_CANNOT_UNDERSTAND,
@@ -185,14 +200,14 @@ def check_pixel_data(data: bytes, position: int, dataset: Dataset, syntax: UID) 
         )
 
 
-def expected_pixel_bytes(dataset: Dataset) -> int | None:
+def expected_pixel_bytes(values: Dataset | dict) -> int | None:
     try:
-        rows, columns = int(dataset.Rows), int(dataset.Columns)
-        if dataset.get("PhotometricInterpretation") == "YBR_FULL_422":
-            return (rows * columns * 2 * int(dataset.BitsAllocated) + 7) // 8
-        samples = int(dataset.get("SamplesPerPixel", 1) or 1)
-        bits = int(dataset.BitsAllocated)
-        frames = int(dataset.get("NumberOfFrames", 1) or 1)
+        rows, columns = int(values.get("Rows")), int(values.get("Columns"))
+        if values.get("PhotometricInterpretation") == "YBR_FULL_422":
+            return (rows * columns * 2 * int(values.get("BitsAllocated")) + 7) // 8
+        samples = int(values.get("SamplesPerPixel", 1) or 1)
+        bits = int(values.get("BitsAllocated"))
+        frames = int(values.get("NumberOfFrames", 1) or 1)
     except (AttributeError, TypeError, ValueError):
         return None
     return (rows * columns * samples * frames * bits + 7) // 8

@@ -60,6 +60,37 @@ def store_instance(
     data: bytes, received_from: str, sop_class_uid: str = "", sop_instance_uid: str = ""
 ) -> Stored:
     """Check, write and index one Part 10 file; raise StoreError with a DIMSE status."""
+    header = check_instance(data, sop_class_uid, sop_instance_uid)
+    known = already_stored(header)
+    if known is not None:
+        return known
+    storage = dicom_storage()
+    name = instance_file_name(header.study_instance_uid, header.sop_instance_uid)
+    try:
+        storage.save(name, ContentFile(data))
+    except OSError as error:
+        raise out_of_resources(error) from None
+    # The file is on disk; only now the (short) index transaction: nothing indexed is ever
+    # missing from disk, and the database's write lock is never held across an fsync.
+    try:
+        with index_lock(), transaction.atomic():
+            entries = []
+            instance_id = index_instance(header, name, len(data), received_from, entries)
+            audit.record_all(entries)
+    except IntegrityError:
+        # Another association stored the same instance a moment ago: one copy, success.
+        known = already_stored(header)
+        if known is None:
+            raise
+        return known
+    except DatabaseError as error:
+        storage.delete(name)  # nothing on disk that the index does not know
+        raise database_unavailable(error) from None
+    return stored(instance_id, header, duplicate=False)
+
+
+def check_instance(data, sop_class_uid: str = "", sop_instance_uid: str = "") -> Header:
+    """The header of a Part 10 file (bytes or a memory map) that agrees with its request."""
     header = read_header(data)
     if sop_class_uid and sop_class_uid != header.sop_class_uid:
         raise StoreError(
@@ -73,37 +104,24 @@ def store_instance(
             f"the dataset's SOP Instance UID {header.sop_instance_uid} differs from the "
             f"{sop_instance_uid} of the request",
         )
+    return header
+
+
+def already_stored(header: Header) -> Stored | None:
+    """The instance as indexed when we hold it already (a sender may resend freely)."""
     try:
         known = index_sql.known_instance_id(header.sop_instance_uid)
     except DatabaseError as error:
         raise database_unavailable(error) from None
-    if known is not None:
-        return stored(known, header, duplicate=True)
-    storage = dicom_storage()
-    name = instance_file_name(header.study_instance_uid, header.sop_instance_uid)
-    try:
-        storage.save(name, ContentFile(data))
-    except OSError as error:
-        raise StoreError(
-            STATUS_OUT_OF_RESOURCES,
-            f"the file could not be written ({errno.errorcode.get(error.errno, error.errno)}: "
-            f"{error.strerror}): free space in the DICOM storage and send again",
-        ) from None
-    # The file is on disk; only now the (short) index transaction: nothing indexed is ever
-    # missing from disk, and the database's write lock is never held across an fsync.
-    try:
-        with index_lock(), transaction.atomic():
-            instance_id = index_instance(header, name, len(data), received_from)
-    except IntegrityError:
-        # Another association stored the same instance a moment ago: one copy, success.
-        known = index_sql.known_instance_id(header.sop_instance_uid)
-        if known is None:
-            raise
-        return stored(known, header, duplicate=True)
-    except DatabaseError as error:
-        storage.delete(name)  # nothing on disk that the index does not know
-        raise database_unavailable(error) from None
-    return stored(instance_id, header, duplicate=False)
+    return None if known is None else stored(known, header, duplicate=True)
+
+
+def out_of_resources(error: OSError) -> StoreError:
+    return StoreError(
+        STATUS_OUT_OF_RESOURCES,
+        f"the file could not be written ({errno.errorcode.get(error.errno, error.errno)}: "
+        f"{error.strerror}): free space in the DICOM storage and send again",
+    )
 
 
 def stored(instance_id: int, header: Header, duplicate: bool) -> Stored:
@@ -125,11 +143,13 @@ def database_unavailable(error: Exception) -> StoreError:
     )
 
 
-def index_instance(header: Header, file_name: str, file_size: int, received_from: str) -> int:
+def index_instance(header: Header, file_name: str, file_size: int, received_from: str,
+                   audit_entries: list) -> int:
     """Add the instance's row (and study and series on first sight); returns its id.
 
     Runs inside the caller's transaction; raises IntegrityError when the SOP Instance UID
-    is known.
+    is known. Its audit entry is added to `audit_entries`, which the caller saves with
+    `audit.record_all` in the same transaction (one INSERT for many instances).
     """
     now = timezone.now()
     known = index_sql.place(header.study_instance_uid, header.series_instance_uid)
@@ -156,10 +176,10 @@ def index_instance(header: Header, file_name: str, file_size: int, received_from
         render_state=RenderState.PENDING,
     ))
     index_sql.touch_study(study_id, now)
-    audit.record(
+    audit_entries.append(audit.pending(
         "imaging.instance.stored", "instance", instance_id, patient_id=patient_id,
         sop_instance_uid=header.sop_instance_uid, received_from=received_from[:100],
-    )
+    ))
     return instance_id
 
 

@@ -73,6 +73,19 @@ class DurableFileSystemStorage(FileSystemStorage):
         fsync_directory(directory)
         return name
 
+    def incoming_folder(self) -> str:
+        """Where the SCP streams datasets as they arrive (same file system: renames are atomic)."""
+        return self.path(".incoming")
+
+    def adopt(self, temporary: str, name: str) -> str:
+        """Rename an fsynced incoming file to `name`; returns its folder, which the caller
+        must fsync before the file counts as stored (several files can share one fsync)."""
+        full_path = self.path(name)
+        directory = os.path.dirname(full_path)
+        self._make_directories(directory)
+        os.replace(temporary, full_path)
+        return directory
+
     def _make_directories(self, directory: str) -> None:
         """Create missing folders, fsyncing each parent so the new entries survive a crash."""
         missing = []

@@ -20,6 +20,7 @@ from radbridge.clinical.models import Location, Patient
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ORM_BYTES = 1024 * 1024
+FORM_FIELD_BYTES = 64 * 1024  # the fields around the files, and multipart framing
 PATIENT_CHOICES = 50  # patients listed at once; "Find a patient" narrows a longer list
 ATTACHMENT_TYPES = (  # (first bytes, MIME type, what people call it)
     (b"%PDF-", "application/pdf", "PDF"),
@@ -106,6 +107,18 @@ def attachment_type(upload) -> str:
     raise forms.ValidationError(
         f"{upload.name} is not a {kinds} file (its content says otherwise): attach the "
         "referral letter or prior results as PDF, PNG or JPEG.")
+
+
+def oversized_body(declared: int, upload_only: bool) -> str:
+    """Why a request declaring `declared` bytes cannot be one of these forms (its files at
+    their limits, and the fields), or "": so it is refused before it is read and parsed."""
+    files = MAX_ORM_BYTES if upload_only else MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES
+    if declared <= files + FORM_FIELD_BYTES:
+        return ""
+    allowed = (f"an order message is at most {filesizeformat(MAX_ORM_BYTES)}" if upload_only
+               else f"at most {MAX_ATTACHMENTS} attachments of "
+                    f"{filesizeformat(MAX_ATTACHMENT_BYTES)} each are accepted")
+    return f"Nothing was placed: the upload is {filesizeformat(declared)}, and {allowed}."
 
 
 class OrderForm(forms.Form):

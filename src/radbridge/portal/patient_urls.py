@@ -6,7 +6,7 @@ from django.urls import path
 from .views.download import download_study
 from .views.patient import my_studies
 from .views.preferences import notification_preferences
-from .views.viewer import viewer_frame, viewer_page, viewer_thumbnail
+from .views.viewer import series_thumbnail, viewer_frame, viewer_page, viewer_thumbnail
 
 urlpatterns = [
     path("my/studies/", my_studies, name="my_studies"),
@@ -16,5 +16,7 @@ urlpatterns = [
          name="viewer_frame"),
     path("studies/<int:order_id>/images/<int:instance_id>/thumbnail/", viewer_thumbnail,
          name="viewer_thumbnail"),
+    path("studies/<int:order_id>/images/series/<int:series_id>/thumbnail/", series_thumbnail,
+         name="series_thumbnail"),
     path("studies/<int:order_id>/download/", download_study, name="study_download"),
 ]

@@ -4,6 +4,7 @@ lockout, and password reset by email (Django's views, our templates, audited).""
 from __future__ import annotations
 
 from base64 import b32encode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -27,7 +28,7 @@ from radbridge.core import audit
 
 from ..forms import CodeForm, EnrolForm, LoginForm
 from .passkey_config import ceremony_config
-from .util import safe_next
+from .util import safe_next, safe_next_url
 
 BACKUP_CODES_SESSION = "portal.new_backup_codes"
 ENROL_DEVICE_SESSION = "portal.enrol_device"
@@ -35,7 +36,7 @@ ENROL_DEVICE_SESSION = "portal.enrol_device"
 
 def next_query(request) -> str:
     target = request.POST.get("next") or request.GET.get("next")
-    return f"?next={target}" if target else ""
+    return f"?{urlencode({'next': target})}" if target else ""
 
 
 @allow_without_second_factor
@@ -142,8 +143,9 @@ def backup_codes(request):
         request.session[BACKUP_CODES_SESSION] = twofactor.new_backup_codes(request.user)
         return redirect("portal:backup_codes")
     codes = request.session.pop(BACKUP_CODES_SESSION, None)
+    # The link onwards is a plain <a>: only a `next` inside this site may become one.
     return render(request, "portal/auth/backup_codes.html",
-                  {"codes": codes, "next": request.GET.get("next", "")})
+                  {"codes": codes, "next": safe_next_url(request)})
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -1,23 +1,29 @@
 """Download a copy of a study (DICOM files, DICOMDIR, report PDF) as a streamed zip.
 
 Anyone who may see the study may take a copy; it leaves the centre, so it is audited as a
-disclosure (`read.download`, with what the zip holds) before the first byte is sent.
+disclosure (`read.download`, with what the zip holds) before the first byte is sent. A zip
+reads every file of the study, so each account has an hourly allowance
+(RADBRIDGE_STUDY_DOWNLOADS_PER_HOUR), counted from those audit entries.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.handlers.asgi import ASGIRequest
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from radbridge.clinical.choices import ReportStatus
 from radbridge.clinical.models import ReportVersion
 from radbridge.core import audit
+from radbridge.core.models import AuditEntry
 from radbridge.imaging.models import Instance
 
 from ..phi import reads_phi
@@ -26,6 +32,7 @@ from ..study_archive import study_members, zip_stream
 from .viewer import visible_order
 
 SHOWN_REPORTS = (ReportStatus.PRELIMINARY, ReportStatus.FINAL, ReportStatus.CORRECTED)
+ALLOWANCE_WINDOW = timedelta(hours=1)
 
 
 async def each_in_a_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -49,11 +56,37 @@ def newest_report(order, user) -> ReportVersion | None:
     )
 
 
+def seconds_until_allowed(user) -> int:
+    """0 when the user may download now, else the seconds until their oldest download of
+    the last hour leaves the window."""
+    allowance = settings.STUDY_DOWNLOADS_PER_HOUR
+    since = timezone.now() - ALLOWANCE_WINDOW
+    recent = list(
+        AuditEntry.objects.filter(actor=f"user:{user.get_username()}", action="read.download",
+                                  at__gte=since)
+        .order_by("-at").values_list("at", flat=True)[:max(allowance, 1)]
+    )
+    if len(recent) < allowance:
+        return 0
+    oldest = recent[-1] if recent else timezone.now()
+    return max(1, int((oldest - since).total_seconds()) + 1)
+
+
+def too_many(allowance: int, wait: int) -> HttpResponse:
+    response = HttpResponse(
+        f"You may take at most {allowance} downloads an hour: try again in "
+        f"{(wait + 59) // 60} minutes.", status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(wait)
+    return response
+
+
 @reads_phi
 @require_GET
 @login_required
 def download_study(request, order_id: int):
     order = visible_order(request, order_id)
+    if wait := seconds_until_allowed(request.user):
+        return too_many(settings.STUDY_DOWNLOADS_PER_HOUR, wait)
     instances = list(
         Instance.objects.restrict(request.user).filter(study__order=order)
         .order_by("study_id", "series__series_number", "series_id", "instance_number", "id")

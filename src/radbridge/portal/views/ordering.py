@@ -26,13 +26,14 @@ from radbridge.core import audit
 from radbridge.core.models import AuditEntry
 
 from .. import navigation
-from ..order_forms import PATIENT_CHOICES, OrderForm, OrderUploadForm
+from ..order_forms import PATIENT_CHOICES, OrderForm, OrderUploadForm, oversized_body
 from ..ordering_intake import OrderUploadError, place_from_form, place_from_upload
 from ..phi import reads_phi
 
 PAGE_SIZE = 25
 RECENT_PLACED = 500  # how far back "my orders" looks in the user's own placements
 POLL_SECONDS = 5
+SHOWN_KEY = "my_orders_shown"  # the order ids on the page this session last showed
 ORDERING_ROLES = {Role.PHYSICIAN, Role.FRONT_DESK, Role.CENTRE_ADMIN}
 
 navigation.add("Place an order", "portal:order_new", ORDERING_ROLES, order=30)
@@ -63,11 +64,22 @@ def order_page(request, form=None, upload_form=None, status=200):
     }, status=status)
 
 
+def too_large(request, upload_only: bool):
+    """A body over what the form can hold: refused from its declared length, unread."""
+    problem = oversized_body(int(request.META.get("CONTENT_LENGTH") or 0), upload_only)
+    if not problem:
+        return None
+    messages.error(request, problem)
+    return order_page(request, status=413)
+
+
 @reads_phi
 @may_order
 def new_order(request):
     if request.method != "POST":
         return order_page(request)
+    if refused := too_large(request, upload_only=False):
+        return refused
     form = OrderForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
         return order_page(request, form=form, status=400)
@@ -86,6 +98,8 @@ def new_order(request):
 def upload_order(request):
     if request.method != "POST":
         return order_page(request)
+    if refused := too_large(request, upload_only=True):
+        return refused
     upload_form = OrderUploadForm(request.POST, request.FILES)
     if not upload_form.is_valid():
         return order_page(request, upload_form=upload_form, status=400)
@@ -99,7 +113,10 @@ def upload_order(request):
     return redirect("portal:my_orders")
 
 
-def my_orders_page(request):
+def my_orders_page(request, polled: bool = False):
+    """One page of my orders, audited as read. The status poll re-sends the same rows every
+    few seconds: only rows the page this session shows did not already hold are audited
+    again, so an open tab is one read per order, not one every five seconds."""
     placed = AuditEntry.objects.filter(
         action="order.placed", object_type="order",
         actor=f"user:{request.user.get_username()}",
@@ -111,7 +128,12 @@ def my_orders_page(request):
     orders = (Order.objects.restrict(request.user).filter(mine)
               .select_related("patient", "report").order_by("-created_at", "-id"))
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record_reads("my_orders", "order", [(o.pk, o.patient_id) for o in page])
+    already = set(request.session.get(SHOWN_KEY, [])) if polled else set()
+    audit.record_reads("my_orders", "order",
+                       [(o.pk, o.patient_id) for o in page if o.pk not in already])
+    shown = sorted(o.pk for o in page)
+    if request.session.get(SHOWN_KEY) != shown:
+        request.session[SHOWN_KEY] = shown
     return page
 
 
@@ -127,4 +149,5 @@ def my_orders(request):
 @may_order
 def my_orders_rows(request):
     """The table body alone, for HTMX to refresh the statuses in place."""
-    return render(request, "portal/orders/_rows.html", {"page": my_orders_page(request)})
+    return render(request, "portal/orders/_rows.html",
+                  {"page": my_orders_page(request, polled=True)})

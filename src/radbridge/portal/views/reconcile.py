@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from radbridge.accounts.choices import Role
+from radbridge.clinical.models import Order
 from radbridge.core import audit
 from radbridge.imaging.matching import (
     ReconciliationError,
@@ -28,10 +29,22 @@ navigation.add("Reconciliation", "portal:reconciliation",
                {Role.FRONT_DESK, Role.TECHNOLOGIST, Role.CENTRE_ADMIN}, order=65)
 
 
+def hide_unseen_candidates(user, studies) -> None:
+    """The images await a decision and belong to no one, but a candidate order is another
+    site's business: shown only to those who may see that order (in memory, never saved)."""
+    candidates = {s.candidate_order_id for s in studies if s.candidate_order_id}
+    seen = set(Order.objects.restrict(user).filter(pk__in=candidates).values_list(
+        "pk", flat=True)) if candidates else set()
+    for study in studies:
+        if study.candidate_order_id not in seen:
+            study.candidate_order = None
+
+
 @reads_phi
 @needs_permission(RECONCILE)
 def reconciliation(request):
     studies = list(awaiting_reconciliation().select_related("candidate_order")[:200])
+    hide_unseen_candidates(request.user, studies)
     audit.record_reads("reconciliation", "study", [(s.pk, s.patient_id) for s in studies])
     return render(request, "portal/ops/reconciliation.html", {"studies": studies})
 

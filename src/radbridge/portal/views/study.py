@@ -14,7 +14,7 @@ import re
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from radbridge.accounts.choices import Role
@@ -33,6 +33,7 @@ from ..glossary import terms_in
 from ..phi import reads_phi
 from ..report_pdf import render_report_pdf
 from .scheduling import books_in_portal
+from .viewer import remember_shown
 
 EXPORT_ROLES = frozenset(Role.values) - {Role.PATIENT, Role.CLINIC_ADMIN, Role.INTEGRATION}
 STEPS = (("scheduled", "Scheduled"), ("images", "Images ready"), ("report", "Report ready"))
@@ -86,14 +87,6 @@ def booking_links(request, order: Order) -> dict:
             "cancel_url": reverse("portal:appointment_cancel", args=[booked])}
 
 
-def viewer_url(order: Order) -> str | None:
-    """The image viewer of this study, once the portal has one."""
-    try:
-        return reverse("portal:viewer", args=[order.pk])
-    except NoReverseMatch:
-        return None
-
-
 @reads_phi
 @login_required
 def study(request, order_id: int):
@@ -105,10 +98,12 @@ def study(request, order_id: int):
     role = role_of(request.user)
     audit.record_read("report" if versions else "order", "order", order.pk,
                       patient_id=order.patient_id, accession_number=order.accession_number)
+    remember_shown(request, order)  # its series thumbnails come under this read
     step = progress(order, current, studies)
     return render(request, "portal/study.html", {
         "order": order, "current": current, "versions": versions,
-        "earlier": versions[1:], "studies": studies, "viewer_url": viewer_url(order),
+        "earlier": versions[1:], "studies": studies,
+        "viewer_url": reverse("portal:viewer", args=[order.pk]),
         "steps": [(key, label, index <= [k for k, _ in STEPS].index(step))
                   for index, (key, label) in enumerate(STEPS)],
         "step": step, "cancelled": order.status == OrderStatus.CANCELLED,

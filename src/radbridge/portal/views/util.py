@@ -12,14 +12,19 @@ from radbridge.accounts.choices import Role
 from radbridge.accounts.permissions import role_of
 
 
-def safe_next(request, default: str = "portal:home"):
-    """Redirect to ?next= when it points back into this site, else to `default`."""
+def safe_next_url(request) -> str:
+    """?next= when it points back into this site, else "" (never a link to elsewhere)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    return redirect(default)
+        return target
+    return ""
+
+
+def safe_next(request, default: str = "portal:home"):
+    """Redirect to ?next= when it points back into this site, else to `default`."""
+    return redirect(safe_next_url(request) or default)
 
 
 def roles_only(*roles):

@@ -5,7 +5,8 @@ script (static/portal/js/viewer.js) fetches frames rendered by the imaging app a
 the window the user chose. Authorization is the study page's: the order must be visible to
 the user, else 404. Opening the viewer is one audited read (`read.images`); frames are not
 audited one by one, but they are served only to a session that opened the viewer of that
-order, so no image leaves without its audited read.
+order, so no image leaves without its audited read. The study page's series thumbnails
+work the same way: its own read covers them.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from radbridge.imaging.storage import dicom_storage
 
 from ..phi import reads_phi
 
-SESSION_KEY = "viewer_orders"  # orders whose viewer this session opened (and so audited)
+SESSION_KEY = "viewer_orders"  # orders whose images this session was shown (and audited)
 LARGEST_SIDE = 2048
 # Long enough for scrolling back and forth to be instant, short for a shared computer.
 FRAME_CACHE_SECONDS = 600
@@ -97,6 +98,14 @@ def series_data(series: Series) -> dict:
     }
 
 
+def remember_shown(request, order: Order) -> None:
+    """This session was shown the order's images, under a read just audited: the pictures
+    the page then asks for are served without an entry each."""
+    opened = set(request.session.get(SESSION_KEY, []))
+    if order.pk not in opened:
+        request.session[SESSION_KEY] = sorted(opened | {order.pk})
+
+
 @reads_phi
 @login_required
 def viewer_page(request, order_id: int):
@@ -106,9 +115,7 @@ def viewer_page(request, order_id: int):
     audit.record_read("images", "order", order.pk, patient_id=order.patient_id,
                       accession_number=order.accession_number, series=len(series),
                       instances=frames)
-    opened = set(request.session.get(SESSION_KEY, []))
-    if order.pk not in opened:
-        request.session[SESSION_KEY] = sorted(opened | {order.pk})
+    remember_shown(request, order)
     modalities = {s.modality for s in series}
     asked = request.GET.get("series", "")  # the study page links to one series
     start = next((n for n, s in enumerate(series) if s.series_instance_uid == asked), 0)
@@ -119,17 +126,34 @@ def viewer_page(request, order_id: int):
     })
 
 
-def opened_instance(request, order_id: int, instance_id: int) -> Instance:
-    """The instance, if it belongs to this order and this session opened its viewer. The
-    order's rule (the study page's) is checked again on every frame, in the same query, so
-    a revoked access stops the frames too."""
+def shown_order(request, order_id: int):
+    """The order as a subquery, if this session was shown its images. The order's rule (the
+    study page's) is checked again on every picture, in the same query, so a revoked access
+    stops the pictures too."""
     if order_id not in request.session.get(SESSION_KEY, []):
         raise Http404("open the study's images first")
-    visible = Order.objects.restrict(request.user).filter(pk=order_id)
+    return Order.objects.restrict(request.user).filter(pk=order_id)
+
+
+def opened_instance(request, order_id: int, instance_id: int) -> Instance:
+    """The instance, if it belongs to this order and this session opened its viewer."""
+    visible = shown_order(request, order_id)
     instance = Instance.objects.filter(pk=instance_id, study__order__in=visible).first()
     if instance is None or not instance.has_pixels:
         raise Http404("no such image in this study")
     return instance
+
+
+def middle_image(request, order_id: int, series_id: int) -> Instance:
+    """What a series' thumbnail shows: its middle image, of a series of this order."""
+    visible = shown_order(request, order_id)
+    images = Instance.objects.filter(
+        series_id=series_id, study__order__in=visible, rows__isnull=False
+    ).order_by("instance_number", "id")
+    count = images.count()
+    if not count:
+        raise Http404("no such series in this study, or no image in it")
+    return images[count // 2]
 
 
 def window_from(raw: str) -> Window | None:
@@ -173,7 +197,18 @@ def viewer_frame(request, order_id: int, instance_id: int, number: int):
 @login_required
 @cache_control(private=True, max_age=FRAME_CACHE_SECONDS)
 def viewer_thumbnail(request, order_id: int, instance_id: int):
-    instance = opened_instance(request, order_id, instance_id)
+    return thumbnail_of(opened_instance(request, order_id, instance_id))
+
+
+@require_GET
+@login_required
+@cache_control(private=True, max_age=FRAME_CACHE_SECONDS)
+def series_thumbnail(request, order_id: int, series_id: int):
+    """A study page's picture of one series, covered by that page's audited read."""
+    return thumbnail_of(middle_image(request, order_id, series_id))
+
+
+def thumbnail_of(instance: Instance) -> HttpResponse:
     if cached := cached_rendering(instance, "thumbnail"):
         return jpeg(cached)
     try:
