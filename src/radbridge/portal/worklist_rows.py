@@ -1,5 +1,5 @@
 """The worklist table's rows as HTML, built in Python: the page shows 25 rows of seven cells,
-and the template engine resolving each cell's variables cost more than the rest of the page.
+and the template engine resolving each cell's variables cost about a quarter of a request.
 The markup is the template's (`portal/worklist/_results.html` holds the table around it);
 every value is escaped by format_html, the report snippet is already safe HTML.
 """
