@@ -14,8 +14,9 @@ What is measured:
   average before the next request), a random mix of what physicians do (the
   first page, part of a name typed without accents, STAT only, a modality, report text,
   page 2, sorted by patient; all but the first page as the HTMX requests the browser sends,
-  answered with the table only), against a real `radbridge serve --role web` (uvicorn, one
-  process); every request runs the real permission rules and writes its audit entries.
+  answered with the table only), against a real `radbridge serve --role web` started as an
+  operator runs a web machine, one process per core (`RADBRIDGE_WEB_WORKERS`, `--web-workers`
+  to change it); every request runs the real permission rules and writes its audit entries.
   p50/p95 and requests/s, beside `GET /health` as the same-run reference.
   Target: p95 < 200 ms.
 
@@ -25,6 +26,7 @@ match (otherwise, and without `--reuse`, they are generated again; the time is p
 
     python bench/portal.py [--reports 1000000] [--reuse] [--engines postgresql,sqlite]
         [--worklist-engines postgresql] [--clients 50] [--seconds 20] [--searches 200]
+        [--web-workers CORES]
         [--pg-url postgres://postgres@127.0.0.1:5432/rb_portal_bench] [--sqlite-path FILE]
 """
 
@@ -81,10 +83,10 @@ class Databases:
         return self.pg_url if engine == "postgresql" else f"sqlite:///{self.sqlite_path}"
 
 
-def child_env(url: str, port: int = 0) -> dict[str, str]:
+def child_env(url: str, port: int = 0, web_workers: int = 1) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "RADBRIDGE_HOME": str(HOME),
             "RADBRIDGE_HTTP_PORT": str(port), "DJANGO_SETTINGS_MODULE": "radbridge.settings",
-            "RADBRIDGE_LOG_LEVEL": "WARNING"}
+            "RADBRIDGE_LOG_LEVEL": "WARNING", "RADBRIDGE_WEB_WORKERS": str(web_workers)}
 
 
 def child(url: str, *args: str) -> str:
@@ -238,11 +240,12 @@ async def load(base: str, cookies: list[str], mix: dict, seconds: float, think: 
     return latencies, errors, time.perf_counter() - started
 
 
-def worklist_load(engine: str, url: str, clients: int, seconds: float, think: float) -> dict:
+def worklist_load(engine: str, url: str, clients: int, seconds: float, think: float,
+                  web_workers: int) -> dict:
     cookies = json.loads(child(url, "--sessions-child", str(clients)))
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "radbridge.cli", "serve", "--role", "web"],
-                              env=child_env(url, port))
+                              env=child_env(url, port, web_workers))
     base = f"http://127.0.0.1:{port}"
     figures = {}
     try:
@@ -277,6 +280,9 @@ def main() -> None:
                         help="mean seconds a physician reads a page before the next request "
                         "(0: every client requests back to back, a saturation test)")
     parser.add_argument("--searches", type=int, default=200, help="per scope and engine")
+    parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 1,
+                        help="web processes of the server (RADBRIDGE_WEB_WORKERS; default: "
+                        "one per core, as for a production web machine)")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/rb_portal_bench")
     parser.add_argument("--sqlite-path", default=str(SQLITE_PATH),
                         help="the SQLite file of the generated centre (kept for --reuse)")
@@ -296,7 +302,8 @@ def main() -> None:
         prepare(engine, databases, args.reports, patients, args.reuse)
 
     print(f"\nreport search, {args.reports:,} reports: 25 newest matches, their count (up to "
-          "1,000, as the worklist shows it) and highlighted passages")
+          f"1,000, as the worklist shows it) and highlighted passages; load average "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"  {'engine / scope':34} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8}")
     for engine in engines:
         results = json.loads(child(databases.url(engine), "--search-child",
@@ -308,10 +315,11 @@ def main() -> None:
 
     for engine in [e for e in args.worklist_engines.split(",") if e]:
         figures = worklist_load(engine, databases.url(engine), args.clients, args.seconds,
-                                args.think)
+                                args.think, args.web_workers)
         print(f"\nworklist on {engine}: {args.clients} physicians at once, each reading a page "
               f"{args.think:g} s on average before the next, {args.seconds:.0f} s, "
-              "radbridge serve --role web (1 process)")
+              f"radbridge serve --role web, RADBRIDGE_WEB_WORKERS={args.web_workers}, "
+              f"load average {os.getloadavg()[0]:.1f}")
         print(f"  {'request':34} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} req/s errors")
         for name, (every, errors, elapsed, by_kind) in figures.items():
             print(line(name, every, f"{len(every) / elapsed:6.1f} {errors:>5}"))

@@ -55,6 +55,9 @@ ALLOWED_HOSTS = env_list("RADBRIDGE_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 BIND_ADDRESS = env_str("RADBRIDGE_BIND", "127.0.0.1")
 HTTP_PORT = env_int("RADBRIDGE_HTTP_PORT", 8000)
+# Web processes on this machine (they share the port): 1 in the embedded mode, about one
+# per core for a web machine at scale.
+WEB_WORKERS = max(1, env_int("RADBRIDGE_WEB_WORKERS", 1))
 MLLP_PORT = env_int("RADBRIDGE_MLLP_PORT", 2575)
 DICOM_PORT = env_int("RADBRIDGE_DICOM_PORT", 11112)
 AE_TITLE = env_str("RADBRIDGE_AE_TITLE", "RADBRIDGE")

@@ -2,6 +2,7 @@
 (SQLite FTS5 or PostgreSQL full-text search): one interface, the same answers."""
 
 import pytest
+from django.db import connection
 
 from radbridge.clinical.data import ReportData
 from radbridge.clinical.models import Order, Patient, ReportVersion
@@ -95,3 +96,13 @@ def test_index_follows_text_updates_and_deletions():
     assert found("effusion") == {order.accession_number}
     order.report.delete()
     assert found("effusion") == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN is PostgreSQL's")
+def test_postgresql_report_index_keeps_no_pending_list():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class "
+                       "WHERE relname = 'clinical_reportversion_search_vector'")
+        assert "fastupdate=off" in cursor.fetchone()[0]
+    nodules = make_order(report_text="Two pulmonary nodules.")
+    assert found("pulmonary nodule") == {nodules.accession_number}

@@ -8,13 +8,14 @@ import threading
 
 from django.conf import settings
 
-from . import jobs
+from . import jobs, web_processes
 
 log = logging.getLogger(__name__)
 
 
 class WebServer:
-    """Django over uvicorn (ASGI), in the serving process's event loop."""
+    """Django over uvicorn (ASGI), in the serving process's event loop; with
+    `RADBRIDGE_WEB_WORKERS` > 1, more processes share its socket (core/web_processes.py)."""
 
     def __init__(self):
         import uvicorn
@@ -25,18 +26,28 @@ class WebServer:
         )
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task | None = None
+        self.sock = web_processes.inherited_socket()
+        self.extra: web_processes.ExtraWebProcesses | None = None
+        if self.sock is None and settings.WEB_WORKERS > 1:
+            self.sock = web_processes.listening_socket(settings.BIND_ADDRESS, settings.HTTP_PORT)
+            self.extra = web_processes.ExtraWebProcesses(self.sock, settings.WEB_WORKERS - 1)
 
     async def start(self) -> None:
-        self.task = asyncio.create_task(self.server.serve())
+        sockets = [self.sock] if self.sock is not None else None
+        self.task = asyncio.create_task(self.server.serve(sockets=sockets))
         while not self.server.started and not self.task.done():
             await asyncio.sleep(0.05)
         if self.task.done():
             self.task.result()  # raises the start-up error, e.g. port in use
             raise RuntimeError(f"web server did not start on port {settings.HTTP_PORT}")
+        if self.extra is not None:
+            await self.extra.start()
         log.info("web on http://%s:%d/", settings.BIND_ADDRESS, settings.HTTP_PORT)
 
     async def stop(self) -> None:
         self.server.should_exit = True
+        if self.extra is not None:
+            await self.extra.stop()
         if self.task is not None:
             await self.task
 
