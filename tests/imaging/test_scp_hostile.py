@@ -182,3 +182,30 @@ def test_garbage_pdu_in_an_association_is_aborted_and_the_scp_serves_on(scp, goo
     assert answer[0] == 0x02 and answer.endswith(b"\x07\x00\x00\x00\x00\x04\x00\x00\x02\x06")
     assert send_files(scp.port, [good_ct], CT) == [(0, "")]
     assert Instance.objects.count() == 1
+
+
+def test_half_received_files_left_by_a_crash_are_swept_at_start(transactional_db, settings,
+                                                                dicom_storage_dir, good_ct):
+    """A crash mid-transfer leaves an incoming file that was never indexed nor answered: the
+    next start deletes it. A file written recently may be another SCP process's live transfer
+    on the same storage, so it is left alone."""
+    from .conftest import RunningSCP
+
+    settings.DICOM_NETWORK_TIMEOUT_SECONDS = 5
+    incoming = dicom_storage_dir / ".incoming"
+    incoming.mkdir(parents=True)
+    stale, live = incoming / "crashed.part", incoming / "busy.part"
+    stale.write_bytes(b"DICM half a dataset")
+    live.write_bytes(b"DICM still arriving")
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+
+    running = RunningSCP().start()
+    try:
+        assert not stale.exists()
+        assert live.exists()
+        result = dcmtk("storescu", "127.0.0.1", str(running.port), str(good_ct))
+        assert result.returncode == 0, result.stderr
+        assert Instance.objects.count() == 1
+    finally:
+        running.stop()

@@ -20,6 +20,7 @@ from pynetdicom.sop_class import Verification
 
 from .group_commit import IndexWriter
 from .receiver import Receiver
+from .storage import dicom_storage
 from .wire.acse import Policy
 from .wire.server import AssociationServer
 
@@ -46,6 +47,18 @@ def policy_from_settings() -> Policy:
     )
 
 
+def sweep_leftovers() -> int:
+    """At start, delete what a crash left half-received (twice the network timeout idle: any
+    live association, here or in another process, has written since)."""
+    storage = dicom_storage()
+    if not hasattr(storage, "sweep_incoming"):
+        return 0
+    removed = storage.sweep_incoming(2 * settings.DICOM_NETWORK_TIMEOUT_SECONDS)
+    if removed:
+        log.warning("DICOM: removed %d half-received file(s) left by an earlier stop", removed)
+    return removed
+
+
 class DicomServer:
     """The `dicom` role: start() binds and serves in threads; stop() lets transfers end."""
 
@@ -58,6 +71,7 @@ class DicomServer:
         return cls(settings.BIND_ADDRESS, settings.DICOM_PORT)
 
     async def start(self) -> None:
+        sweep_leftovers()
         receiver = Receiver(IndexWriter())
         self.server = AssociationServer(
             self.host, self.port, policy_from_settings(), receiver,

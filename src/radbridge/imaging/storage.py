@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 
 from django.core.files.storage import FileSystemStorage, storages
 
@@ -76,6 +77,24 @@ class DurableFileSystemStorage(FileSystemStorage):
     def incoming_folder(self) -> str:
         """Where the SCP streams datasets as they arrive (same file system: renames are atomic)."""
         return self.path(".incoming")
+
+    def sweep_incoming(self, idle_seconds: float) -> int:
+        """Delete incoming files nobody has written to for `idle_seconds`: what a crash left
+        half-received (never indexed, never answered). A live association writes its file at
+        least once per network timeout, so another process's transfer is never touched."""
+        folder, removed = self.incoming_folder(), 0
+        if not os.path.isdir(folder):
+            return 0
+        deadline = time.time() - idle_seconds
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_file() and entry.stat().st_mtime < deadline:
+                        os.unlink(entry.path)
+                        removed += 1
+                except FileNotFoundError:
+                    continue  # its association finished it meanwhile
+        return removed
 
     def adopt(self, temporary: str, name: str) -> str:
         """Rename an fsynced incoming file to `name`; returns its folder, which the caller
