@@ -87,9 +87,7 @@ def studies(request):
             request.GET.get("page")
         )
         page.object_list = studies_in_order(list(page.object_list))
-        text = filters.cleaned_data["text"]
-        if text.strip():
-            snippets = report_snippets([order.pk for order in page], text)
+        snippets = report_snippets([order.pk for order in page], filters.cleaned_data["text"])
         for order in page:
             order.is_new = since is None or order.updated_at > since
             order.row = study_row(order, snippets.get(order.pk))
