@@ -70,6 +70,12 @@ def progress(order: Order, current: ReportVersion | None, studies: list[Study]) 
     return "scheduled"
 
 
+def steps_to(step: str) -> list[tuple[str, str, bool]]:
+    """The progress steps, each marked done up to and including `step`."""
+    reached = [key for key, _ in STEPS].index(step)
+    return [(key, label, index <= reached) for index, (key, label) in enumerate(STEPS)]
+
+
 def booking_links(request, order: Order) -> dict:
     """"Book a time" for an order awaiting a slot, "Move" for one booked here, for those who
     may book for its patient (role table and object rules); nothing for anyone else."""
@@ -104,8 +110,7 @@ def study(request, order_id: int):
         "order": order, "current": current, "versions": versions,
         "earlier": versions[1:], "studies": studies,
         "viewer_url": reverse("portal:viewer", args=[order.pk]),
-        "steps": [(key, label, index <= [k for k, _ in STEPS].index(step))
-                  for index, (key, label) in enumerate(STEPS)],
+        "steps": steps_to(step),
         "step": step, "cancelled": order.status == OrderStatus.CANCELLED,
         "glossary": terms_in(current.text) if current and role == Role.PATIENT else [],
         "can_export_hl7": current is not None and role in EXPORT_ROLES,
