@@ -81,10 +81,8 @@ def manageable_users(user) -> QuerySet:
     users = User.objects.select_related("profile").order_by("username")
     if role == Role.CENTRE_ADMIN:
         return users
-    if role == Role.CLINIC_ADMIN and profile_of(user).clinic_id:
-        return users.filter(
-            profile__clinic_id=profile_of(user).clinic_id, profile__role__in=CLINIC_ROLES
-        )
+    if role == Role.CLINIC_ADMIN and (clinic_id := profile_of(user).clinic_id):
+        return users.filter(profile__clinic_id=clinic_id, profile__role__in=CLINIC_ROLES)
     return users.none()
 
 
