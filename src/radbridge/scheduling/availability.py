@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from radbridge.clinical.choices import AppointmentStatus
@@ -70,9 +71,7 @@ def template_slots(template: SlotTemplate, day: date) -> Iterable[tuple[datetime
 def closed_days(schedule: Schedule, first: date, last: date) -> set[date]:
     days = set()
     closures = Closure.objects.filter(
-        start_date__lte=last, end_date__gte=first
-    ).filter(schedule__isnull=True) | Closure.objects.filter(
-        schedule=schedule, start_date__lte=last, end_date__gte=first
+        Q(schedule__isnull=True) | Q(schedule=schedule), start_date__lte=last, end_date__gte=first
     )
     for closure in closures:
         day = max(closure.start_date, first)
