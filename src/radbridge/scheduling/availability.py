@@ -38,6 +38,10 @@ class Slot:
         """A stable identifier of the slot (FHIR Slot.id, portal form value)."""
         return slot_key(self.schedule.pk, self.start)
 
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
 
 def slot_key(schedule_id: int, start: datetime) -> str:
     return f"{schedule_id}-{start.astimezone(UTC):%Y%m%d%H%M}"
