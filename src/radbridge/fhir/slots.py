@@ -80,7 +80,7 @@ def chosen_schedules(values: list[str]):
 
 def matches(slot: Slot, statuses: list[set[str]], services: list[set[str]]) -> bool:
     state = "free" if slot.free else "busy"
-    codes = set(slot.schedule.procedure_codes) or {slot.schedule.modality}
+    codes = set(slot.schedule.service_codes)
     return all(state in wanted for wanted in statuses) and all(
         codes & wanted for wanted in services
     )

@@ -71,8 +71,9 @@ def as_at_event(appointment: Appointment, payload: dict) -> None:
     appointment.status = payload["status"]
     appointment.duration_minutes = payload.get("duration_minutes", appointment.duration_minutes)
     appointment.reason = payload.get("reason", appointment.reason)
-    if payload.get("location_id"):
-        appointment.location = Location.objects.get(pk=payload["location_id"])
+    moved_to = payload.get("location_id")
+    if moved_to and moved_to != appointment.location_id:  # else: already loaded, no query
+        appointment.location = Location.objects.get(pk=moved_to)
 
 
 def enqueue(source_key: str, message_type: str, control_id: str, text: str) -> OutboundMessage:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from radbridge.clinical.choices import AppointmentStatus
@@ -36,6 +37,10 @@ class Slot:
     def key(self) -> str:
         """A stable identifier of the slot (FHIR Slot.id, portal form value)."""
         return slot_key(self.schedule.pk, self.start)
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
 
 
 def slot_key(schedule_id: int, start: datetime) -> str:
@@ -70,9 +75,7 @@ def template_slots(template: SlotTemplate, day: date) -> Iterable[tuple[datetime
 def closed_days(schedule: Schedule, first: date, last: date) -> set[date]:
     days = set()
     closures = Closure.objects.filter(
-        start_date__lte=last, end_date__gte=first
-    ).filter(schedule__isnull=True) | Closure.objects.filter(
-        schedule=schedule, start_date__lte=last, end_date__gte=first
+        Q(schedule__isnull=True) | Q(schedule=schedule), start_date__lte=last, end_date__gte=first
     )
     for closure in closures:
         day = max(closure.start_date, first)

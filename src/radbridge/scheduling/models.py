@@ -30,6 +30,11 @@ class Schedule(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.modality})"
 
+    @property
+    def service_codes(self) -> list[str]:
+        """What the schedule performs: its procedure codes, or its modality when none are listed."""
+        return self.procedure_codes or [self.modality]
+
     def serves(self, procedure_code: str) -> bool:
         return not self.procedure_codes or procedure_code in self.procedure_codes
 

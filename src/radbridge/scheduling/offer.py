@@ -26,7 +26,7 @@ def services() -> list[Service]:
     """Procedures some active schedule performs (a schedule with no list: its modality)."""
     codes: set[str] = set()
     for schedule in Schedule.objects.filter(active=True):
-        codes.update(schedule.procedure_codes or [schedule.modality])
+        codes.update(schedule.service_codes)
     labels = dict(
         Order.objects.filter(procedure_code__in=codes)
         .exclude(procedure_text="")
@@ -49,9 +49,7 @@ def schedules_for(code: str, modality: str = "") -> list[Schedule]:
         if modality:
             fits = schedule.modality == modality and (not code or schedule.serves(code))
         else:
-            fits = code in schedule.procedure_codes or (
-                not schedule.procedure_codes and schedule.modality == code
-            )
+            fits = code in schedule.service_codes
         if fits:
             found.append(schedule)
     return found

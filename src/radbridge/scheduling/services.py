@@ -136,7 +136,7 @@ def book_slot(
         patient=patient,
         order=order,
         starts_at=slot.start,
-        duration_minutes=int((slot.end - slot.start).total_seconds() // 60),
+        duration_minutes=slot.minutes,
         status=AppointmentStatus.BOOKED,
         reason=reason[:300],
         service_code=code,
@@ -183,7 +183,7 @@ def reschedule(appointment: Appointment, start: datetime, schedule: Schedule | N
     slot = check_slot(target, start, ignore_appointment_id=appointment.pk)
     booking.delete()
     appointment.starts_at = slot.start
-    appointment.duration_minutes = int((slot.end - slot.start).total_seconds() // 60)
+    appointment.duration_minutes = slot.minutes
     appointment.location = target.location
     appointment.save()
     hold(target, slot, appointment)
