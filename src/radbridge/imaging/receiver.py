@@ -41,10 +41,11 @@ class Receiver:
 
     def begin_store(self, association: acse.Association, command: dimse.Command,
                     transfer_syntax: str) -> IncomingFile:
-        actor = Actor(name=f"dicom:{association.calling_ae_title or '?'}", role="interface",
+        calling = association.calling_ae_title or "?"
+        actor = Actor(name=f"dicom:{calling}", role="interface",
                       source_address=association.peer_address)
         spare, self.spares.file = getattr(self.spares, "file", None), None
-        return IncomingFile(self, actor, command, transfer_syntax, spare)
+        return IncomingFile(self, actor, command, transfer_syntax, calling, spare)
 
     def between_requests(self) -> None:
         """Create the next incoming file while the sender reads its next instance: creating
@@ -84,7 +85,8 @@ class IncomingFile:
     """A StoreSink: the dataset of one C-STORE on its way to disk."""
 
     def __init__(self, receiver: Receiver, actor: Actor, command: dimse.Command,
-                 transfer_syntax: str, spare: tuple[int, str] | None = None):
+                 transfer_syntax: str, calling_ae_title: str,
+                 spare: tuple[int, str] | None = None):
         self.receiver, self.actor, self.command = receiver, actor, command
         self.storage = dicom_storage()
         self.error: OSError | None = None
@@ -94,7 +96,7 @@ class IncomingFile:
         try:
             self.descriptor, self.path = spare or new_incoming_file(self.storage)
             self.write(memoryview(file_header(command.sop_class_uid, command.sop_instance_uid,
-                                              transfer_syntax, actor.name[6:])))
+                                              transfer_syntax, calling_ae_title)))
         except OSError as error:
             self.error = error
 
