@@ -111,21 +111,7 @@ def record_reads(
 ) -> None:
     """One entry per record shown in a list or search result, in one INSERT, so "who has
     seen this patient's records" finds list views too. `shown` is (object id, patient id)."""
-    if not shown:
-        return
-    actor = current_actor()
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=actor.name,
-            actor_role=actor.role,
-            action=f"{READ_PREFIX}{what}",
-            object_type=object_type,
-            object_id=str(object_id),
-            patient_id=patient_id,
-            source_address=actor.source_address,
-            user_agent=actor.user_agent[:300],
-            outcome="ok",
-            detail=detail,
-        )
+    record_all([
+        pending(f"{READ_PREFIX}{what}", object_type, object_id, patient_id, **detail)
         for object_id, patient_id in shown
-    )
+    ])

@@ -9,11 +9,8 @@ links only to orders at their own sites. Every list of studies shown is a PHI re
 as `read.` entries (one per study, see core.admin.PHIReadsAdmin).
 """
 
-import functools
-
 from django.contrib import admin, messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,14 +26,8 @@ from .models import Instance, Series, Study
 
 def permitted_page(view, permission: str):
     """A page for any signed-in user holding `permission` (from their role), admin or not."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.has_perm(permission):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(csrf_protect(never_cache(wrapped)))
+    allowed = permission_required(permission, raise_exception=True)(view)
+    return login_required(csrf_protect(never_cache(allowed)))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

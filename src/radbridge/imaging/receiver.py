@@ -37,27 +37,38 @@ class Receiver:
 
     def __init__(self, writer: IndexWriter):
         self.writer = writer
-        self.spares = threading.local()  # each association's next incoming file, made early
+        self.spares = Spares()
 
     def begin_store(self, association: acse.Association, command: dimse.Command,
                     transfer_syntax: str) -> IncomingFile:
-        actor = Actor(name=f"dicom:{association.calling_ae_title or '?'}", role="interface",
+        calling = association.calling_ae_title or "?"
+        actor = Actor(name=f"dicom:{calling}", role="interface",
                       source_address=association.peer_address)
-        spare, self.spares.file = getattr(self.spares, "file", None), None
-        return IncomingFile(self, actor, command, transfer_syntax, spare)
+        return IncomingFile(self, actor, command, transfer_syntax, calling,
+                            self.spares.take())
 
     def between_requests(self) -> None:
         """Create the next incoming file while the sender reads its next instance: creating
         a file costs about half a millisecond, which need not wait in the sender's path."""
-        if getattr(self.spares, "file", None) is None:
+        if self.spares.file is None:
             with contextlib.suppress(OSError):
                 self.spares.file = new_incoming_file(dicom_storage())
 
     def association_ended(self) -> None:
-        spare, self.spares.file = getattr(self.spares, "file", None), None
+        spare = self.spares.take()
         if spare is not None:
             remove(*spare)
         connections.close_all()  # the duplicate lookups' connection of this thread
+
+
+class Spares(threading.local):
+    """Each association's next incoming file, made early (None in a thread that has none)."""
+
+    file: tuple[int, str] | None = None
+
+    def take(self) -> tuple[int, str] | None:
+        spare, self.file = self.file, None
+        return spare
 
 
 def new_incoming_file(storage) -> tuple[int, str]:
@@ -84,7 +95,8 @@ class IncomingFile:
     """A StoreSink: the dataset of one C-STORE on its way to disk."""
 
     def __init__(self, receiver: Receiver, actor: Actor, command: dimse.Command,
-                 transfer_syntax: str, spare: tuple[int, str] | None = None):
+                 transfer_syntax: str, calling_ae_title: str,
+                 spare: tuple[int, str] | None = None):
         self.receiver, self.actor, self.command = receiver, actor, command
         self.storage = dicom_storage()
         self.error: OSError | None = None
@@ -94,7 +106,7 @@ class IncomingFile:
         try:
             self.descriptor, self.path = spare or new_incoming_file(self.storage)
             self.write(memoryview(file_header(command.sop_class_uid, command.sop_instance_uid,
-                                              transfer_syntax, actor.name[6:])))
+                                              transfer_syntax, calling_ae_title)))
         except OSError as error:
             self.error = error
 
