@@ -20,6 +20,7 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#0
            "#999999"]
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 56
+PLOT_HEIGHT = HEIGHT - TOP - BOTTOM
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ def nice_ceiling(value: float) -> float:
 def axis_top(value: float) -> float:
     """A top whose four gridline steps are round numbers (0, 2, 4, 6, 8 rather than 1.25s)."""
     return 4 * nice_ceiling(value / 4)
+
+
+def slot_width(categories: list[str]) -> float:
+    """The horizontal room of one category (a bar, or a point of a line)."""
+    return (WIDTH - LEFT - RIGHT) / max(1, len(categories))
 
 
 def number(value: float) -> str:
@@ -67,22 +73,21 @@ def frame(title: str, description: str, body: list[str], legend: list[Series]) -
 
 
 def axes(categories: list[str], top: float, unit: str) -> list[str]:
-    plot_height = HEIGHT - TOP - BOTTOM
-    parts = [f'<line x1="{LEFT}" y1="{TOP + plot_height}" x2="{WIDTH - RIGHT}" '
-             f'y2="{TOP + plot_height}" stroke="#444"/>']
+    parts = [f'<line x1="{LEFT}" y1="{TOP + PLOT_HEIGHT}" x2="{WIDTH - RIGHT}" '
+             f'y2="{TOP + PLOT_HEIGHT}" stroke="#444"/>']
     for tick in range(5):
         value = top * tick / 4
-        y = TOP + plot_height - plot_height * tick / 4
+        y = TOP + PLOT_HEIGHT - PLOT_HEIGHT * tick / 4
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
                      'stroke="#ddd"/>')
         parts.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" font-size="12" text-anchor="end">'
                      f"{number(value)}{escape(unit)}</text>")
     step = max(1, -(-len(categories) // 8))  # at most 8 labels, so they never overlap
-    slot = (WIDTH - LEFT - RIGHT) / max(1, len(categories))
+    slot = slot_width(categories)
     for index, category in enumerate(categories):
         if index % step == 0:
             x = LEFT + slot * (index + 0.5)
-            parts.append(f'<text x="{x:.1f}" y="{TOP + plot_height + 14}" font-size="12" '
+            parts.append(f'<text x="{x:.1f}" y="{TOP + PLOT_HEIGHT + 14}" font-size="12" '
                          f'text-anchor="middle">{escape(category)}</text>')
     return parts
 
@@ -92,16 +97,15 @@ def stacked_bars(title: str, categories: list[str], series: list[Series],
     """One bar per category, stacked by series (e.g. studies per day, by modality)."""
     totals = [sum(s.values[i] or 0 for s in series) for i in range(len(categories))]
     top = axis_top(max([4, *totals]))  # counts: whole-number gridlines
-    plot_height = HEIGHT - TOP - BOTTOM
-    slot = (WIDTH - LEFT - RIGHT) / max(1, len(categories))
+    slot = slot_width(categories)
     body = axes(categories, top, unit)
     for index, category in enumerate(categories):
-        base = TOP + plot_height
+        base = TOP + PLOT_HEIGHT
         for position, one in enumerate(series):
             value = one.values[index] or 0
             if not value:
                 continue
-            height = plot_height * value / top
+            height = PLOT_HEIGHT * value / top
             base -= height
             body.append(
                 f'<rect x="{LEFT + slot * index + slot * 0.15:.1f}" y="{base:.1f}" '
@@ -118,13 +122,12 @@ def lines(title: str, categories: list[str], series: list[Series], unit: str = "
     """One line per series over the categories (e.g. median turnaround per day)."""
     values = [v for s in series for v in s.values if v is not None]
     top = axis_top(max(values, default=0))
-    plot_height = HEIGHT - TOP - BOTTOM
-    slot = (WIDTH - LEFT - RIGHT) / max(1, len(categories))
+    slot = slot_width(categories)
     body = axes(categories, top, unit)
     for position, one in enumerate(series):
         colour = PALETTE[position % len(PALETTE)]
         points = [
-            (LEFT + slot * (index + 0.5), TOP + plot_height - plot_height * value / top, index)
+            (LEFT + slot * (index + 0.5), TOP + PLOT_HEIGHT - PLOT_HEIGHT * value / top, index)
             for index, value in enumerate(one.values) if value is not None
         ]
         if len(points) > 1:
