@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db import DatabaseError, close_old_connections, connection
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from . import outbox
@@ -65,15 +65,19 @@ class RoleHealth:
 
 
 def role_health(role_names: list[str]) -> list[RoleHealth]:
+    """Each role's last beat and how many processes beat for it recently: one grouped query."""
     horizon = timezone.now() - STALE_AFTER
-    last = dict(Heartbeat.objects.values_list("role").annotate(last=Max("beat_at")))
-    recent = {}
-    for role in Heartbeat.objects.filter(beat_at__gte=horizon).values_list("role", flat=True):
-        recent[role] = recent.get(role, 0) + 1
-    return [
-        RoleHealth(role, recent.get(role, 0) > 0, last.get(role), recent.get(role, 0))
-        for role in role_names
-    ]
+    beats = {
+        role: (last, recent)
+        for role, last, recent in Heartbeat.objects.values_list("role").annotate(
+            last=Max("beat_at"), recent=Count("id", filter=Q(beat_at__gte=horizon))
+        ).order_by()
+    }
+    health = []
+    for role in role_names:
+        last, recent = beats.get(role, (None, 0))
+        health.append(RoleHealth(role, recent > 0, last, recent))
+    return health
 
 
 @dataclass(frozen=True)

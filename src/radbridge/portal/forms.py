@@ -16,6 +16,10 @@ from radbridge.clinical.models import Location, Organization, Practitioner
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
+def start_of_day(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def end_of_day(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
 
 from radbridge.accounts.choices import Role
 from radbridge.accounts.models import Profile
@@ -25,6 +24,8 @@ from radbridge.clinical.models import Order
 from radbridge.core.audit import READ_PREFIX
 from radbridge.core.models import AuditEntry
 from radbridge.notify.services import delivery_rates_between
+
+from .forms import start_of_day
 
 NO_SITE = "No site"
 
@@ -37,11 +38,11 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.first_day, time.min))
+        return start_of_day(self.first_day)
 
     @property
     def end(self) -> datetime:  # exclusive
-        return timezone.make_aware(datetime.combine(self.last_day + timedelta(days=1), time.min))
+        return start_of_day(self.last_day + timedelta(days=1))
 
     @property
     def days(self) -> list[date]:

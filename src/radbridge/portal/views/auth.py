@@ -47,9 +47,10 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
         auth_login(request, user)  # new session key; audited as auth.login
-        if requires_two_factor(user) or twofactor.has_two_factor(user):
+        enrolled = twofactor.has_two_factor(user)
+        if enrolled or requires_two_factor(user):
             request.session[SECOND_FACTOR_PENDING] = True
-            step = "portal:two_factor" if twofactor.has_two_factor(user) else "portal:enrol"
+            step = "portal:two_factor" if enrolled else "portal:enrol"
             return redirect(reverse(step) + next_query(request))
         return safe_next(request)
     return render(

@@ -8,7 +8,7 @@ know them. Replays and retries go through the hl7 app's audited services.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -31,7 +31,7 @@ from radbridge.hl7.models import InboundMessage, OutboundMessage
 from radbridge.imaging.models import Instance, Study
 
 from .. import navigation
-from ..forms import DATE_INPUT
+from ..forms import DATE_INPUT, start_of_day
 from ..phi import reads_phi
 from .util import is_htmx, needs_permission
 
@@ -70,14 +70,10 @@ class JournalSearchForm(forms.Form):
             rows = rows.filter(status=data["status"])
         # Day bounds as times, so the received_at index serves the range.
         if data["first_day"]:
-            rows = rows.filter(received_at__gte=start_of(data["first_day"]))
+            rows = rows.filter(received_at__gte=start_of_day(data["first_day"]))
         if data["last_day"]:
-            rows = rows.filter(received_at__lt=start_of(data["last_day"] + timedelta(days=1)))
+            rows = rows.filter(received_at__lt=start_of_day(data["last_day"] + timedelta(days=1)))
         return rows
-
-
-def start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 @needs_permission("hl7.view_inboundmessage")
