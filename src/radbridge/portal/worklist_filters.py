@@ -8,17 +8,18 @@ through `clinical.search`.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.functional import cached_property
 
 from radbridge.clinical.choices import Priority
 from radbridge.clinical.models import Location
 from radbridge.clinical.search import MAX_QUERY_CHARS, name_terms, search_reports
+
+from .forms import start_of_day
 
 MODALITIES = [
     ("CT", "CT"), ("MR", "MR"), ("US", "Ultrasound"), ("CR", "CR"), ("DX", "X-ray (DX)"),
@@ -174,7 +175,3 @@ def column_headers(sort: str) -> list[dict]:
         state = ("descending" if descending else "ascending") if current else "none"
         headers.append({"label": label, "sort": following, "aria_sort": state})
     return headers
-
-
-def start_of_day(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))

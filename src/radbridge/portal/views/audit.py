@@ -3,12 +3,11 @@ own "who viewed my records". Reading the log is itself audited."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from radbridge.accounts.audit_log import AuditFilter, csv_lines, entries, viewers_of
 from radbridge.accounts.choices import Role
@@ -16,15 +15,11 @@ from radbridge.accounts.permissions import get_visible_or_404, own_patient_ids
 from radbridge.clinical.models import Patient
 from radbridge.core import audit
 
-from ..forms import AuditFilterForm
+from ..forms import AuditFilterForm, start_of_day
 from ..phi import reads_phi
 from .util import roles_only
 
 PAGE_SIZE = 50
-
-
-def day_start(day):
-    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
 
 
 def filter_from(form: AuditFilterForm) -> AuditFilter:
@@ -34,8 +29,8 @@ def filter_from(form: AuditFilterForm) -> AuditFilter:
         actor=data.get("actor", ""),
         patient_id=data.get("patient"),
         action=data.get("action", ""),
-        since=day_start(data.get("since")),
-        until=day_start(until + timedelta(days=1)) if until else None,
+        since=start_of_day(data["since"]) if data.get("since") else None,
+        until=start_of_day(until + timedelta(days=1)) if until else None,
     )
 
 
