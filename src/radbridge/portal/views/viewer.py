@@ -7,13 +7,19 @@ the user, else 404. Opening the viewer is one audited read (`read.images`); fram
 audited one by one, but they are served only to a session that opened the viewer of that
 order, so no image leaves without its audited read. The study page's series thumbnails
 work the same way: its own read covers them.
+
+The page and the pictures are built here once for every way in: a signed-in reader's
+(below) and a share-code recipient's (shared_images.py) differ only in the images they may
+see (an Instance queryset) and the URL their pictures are served under.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from pydicom import dcmread
@@ -48,11 +54,12 @@ def visible_order(request, order_id: int) -> Order:
     return get_visible_or_404(Order.objects.select_related("patient"), request.user, pk=order_id)
 
 
-def series_of(order: Order, user) -> list[Series]:
-    """The order's series that hold pictures, each with its images in reading order (one
-    query of images, whatever the number of series)."""
+def series_of(images: QuerySet[Instance]) -> list[Series]:
+    """The series among `images` (already narrowed to what the reader may see) that hold
+    pictures, each with its images in reading order (one query, whatever the number of
+    series)."""
     images = (
-        Instance.objects.restrict(user).filter(study__order=order, rows__isnull=False)
+        images.filter(rows__isnull=False)
         .select_related("series")
         .order_by("series__study_id", "series__series_number", "series_id", "instance_number",
                   "id")
@@ -106,24 +113,37 @@ def remember_shown(request, order: Order) -> None:
         request.session[SESSION_KEY] = sorted(opened | {order.pk})
 
 
-@reads_phi
-@login_required
-def viewer_page(request, order_id: int):
-    order = visible_order(request, order_id)
-    series = series_of(order, request.user)
+def show_viewer(request, order: Order, images: QuerySet[Instance], *, pictures_url: str,
+                back_url: str, **audit_detail) -> HttpResponse:
+    """The viewer page of `order`, its read audited. `images` holds what the reader may see
+    of the order; `pictures_url` is where its pictures are served (viewer.js appends
+    `<instance>/frames/<n>/`, the page `<instance>/thumbnail/`)."""
+    series = series_of(images)
     frames = sum(len(s.images) for s in series)
     audit.record_read("images", "order", order.pk, patient_id=order.patient_id,
                       accession_number=order.accession_number, series=len(series),
-                      instances=frames)
-    remember_shown(request, order)
+                      instances=frames, **audit_detail)
     modalities = {s.modality for s in series}
     asked = request.GET.get("series", "")  # the study page links to one series
     start = next((n for n, s in enumerate(series) if s.series_instance_uid == asked), 0)
     return render(request, "portal/viewer.html", {
         "order": order, "series": series, "start": start,
+        "pictures_url": pictures_url, "back_url": back_url,
         "viewer_data": {"series": [series_data(s) for s in series], "start": start},
         "presets": CT_PRESETS if "CT" in modalities else (),
     })
+
+
+@reads_phi
+@login_required
+def viewer_page(request, order_id: int):
+    order = visible_order(request, order_id)
+    images = Instance.objects.restrict(request.user).filter(study__order=order)
+    response = show_viewer(request, order, images,
+                           pictures_url=reverse("portal:viewer", args=[order.pk]),
+                           back_url=reverse("portal:study", args=[order.pk]))
+    remember_shown(request, order)
+    return response
 
 
 def shown_order(request, order_id: int):
@@ -138,7 +158,13 @@ def shown_order(request, order_id: int):
 def opened_instance(request, order_id: int, instance_id: int) -> Instance:
     """The instance, if it belongs to this order and this session opened its viewer."""
     visible = shown_order(request, order_id)
-    instance = Instance.objects.filter(pk=instance_id, study__order__in=visible).first()
+    return picture_among(Instance.objects.filter(study__order__in=visible), instance_id)
+
+
+def picture_among(images: QuerySet[Instance], instance_id: int) -> Instance:
+    """The image `instance_id`, if it is one of `images` and has pixels; else 404. The one
+    query that fetches it also checks the reader's right, so no picture outlives it."""
+    instance = images.filter(pk=instance_id).first()
     if instance is None or not instance.has_pixels:
         raise Http404("no such image in this study")
     return instance
@@ -176,7 +202,11 @@ def jpeg(data: bytes) -> HttpResponse:
 @login_required
 @cache_control(private=True, max_age=FRAME_CACHE_SECONDS)
 def viewer_frame(request, order_id: int, instance_id: int, number: int):
-    instance = opened_instance(request, order_id, instance_id)
+    return frame_of(request, opened_instance(request, order_id, instance_id), number)
+
+
+def frame_of(request, instance: Instance, number: int) -> HttpResponse:
+    """Frame `number` of an image the reader may see, in the window asked for (?window=)."""
     if not 1 <= number <= instance.number_of_frames:
         return HttpResponse(f"frames of this image are numbered 1 to {instance.number_of_frames}",
                             status=400, content_type="text/plain")
