@@ -1,9 +1,10 @@
 """Download a copy of a study (DICOM files, DICOMDIR, report PDF) as a streamed zip.
 
-Anyone who may see the study may take a copy; it leaves the centre, so it is audited as a
-disclosure (`read.download`, with what the zip holds) before the first byte is sent. A zip
-reads every file of the study, so each account has an hourly allowance
-(RADBRIDGE_STUDY_DOWNLOADS_PER_HOUR), counted from those audit entries.
+Anyone who may see the study may take a copy (signed in, or with a share code: see
+shared_images.py); it leaves the centre, so it is audited as a disclosure (`read.download`,
+with what the zip holds) before the first byte is sent. A zip reads every file of the study,
+so each account (or share) has an hourly allowance (RADBRIDGE_STUDY_DOWNLOADS_PER_HOUR),
+counted from those audit entries.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.handlers.asgi import ASGIRequest
+from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -48,22 +50,26 @@ def archive_name(order) -> str:
     return f"study-{safe}.zip"
 
 
-def newest_report(order, user) -> ReportVersion | None:
+def newest_report(versions: QuerySet[ReportVersion], order) -> ReportVersion | None:
+    """The newest shown version among `versions` (those the reader may see)."""
     return (
-        ReportVersion.objects.restrict(user)
-        .filter(report__order=order, status__in=SHOWN_REPORTS)
+        versions.filter(report__order=order, status__in=SHOWN_REPORTS)
         .select_related("radiologist").order_by("-number").first()
     )
 
 
-def seconds_until_allowed(user) -> int:
-    """0 when the user may download now, else the seconds until their oldest download of
-    the last hour leaves the window."""
+def downloads_by(user) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(actor=f"user:{user.get_username()}",
+                                     action="read.download")
+
+
+def seconds_until_allowed(downloads: QuerySet[AuditEntry]) -> int:
+    """0 when one more download is allowed now, else the seconds until the oldest of the
+    last hour's `downloads` (the audit entries this allowance counts) leaves the window."""
     allowance = settings.STUDY_DOWNLOADS_PER_HOUR
     since = timezone.now() - ALLOWANCE_WINDOW
     recent = list(
-        AuditEntry.objects.filter(actor=f"user:{user.get_username()}", action="read.download",
-                                  at__gte=since)
+        downloads.filter(at__gte=since)
         .order_by("-at").values_list("at", flat=True)[:max(allowance, 1)]
     )
     if len(recent) < allowance:
@@ -85,20 +91,30 @@ def too_many(allowance: int, wait: int) -> HttpResponse:
 @login_required
 def download_study(request, order_id: int):
     order = visible_order(request, order_id)
-    if wait := seconds_until_allowed(request.user):
+    return send_copy(request, order, downloads_by(request.user),
+                     Instance.objects.restrict(request.user).filter(study__order=order),
+                     ReportVersion.objects.restrict(request.user))
+
+
+def send_copy(request, order, downloads: QuerySet[AuditEntry], images: QuerySet[Instance],
+              versions: QuerySet[ReportVersion], **audit_detail) -> HttpResponse:
+    """The zip of `order`, for every way in: `images` and `versions` are what the reader
+    may see of it, `downloads` the audit entries their hourly allowance counts. Audited as
+    a disclosure before the first byte."""
+    if wait := seconds_until_allowed(downloads):
         return too_many(settings.STUDY_DOWNLOADS_PER_HOUR, wait)
     instances = list(
-        Instance.objects.restrict(request.user).filter(study__order=order)
-        .order_by("study_id", "series__series_number", "series_id", "instance_number", "id")
+        images.order_by("study_id", "series__series_number", "series_id", "instance_number",
+                        "id")
     )
-    report = newest_report(order, request.user)
+    report = newest_report(versions, order)
     report_pdf = render_report_pdf(order, report) if report is not None else None
     members = study_members(instances, report_pdf)
     audit.record_read(
         "download", "order", order.pk, patient_id=order.patient_id,
         accession_number=order.accession_number, disclosure="copy of the study",
         instances=len(instances), bytes=sum(i.file_size for i in instances),
-        report_version=report.number if report else None,
+        report_version=report.number if report else None, **audit_detail,
     )
     chunks = zip_stream(members)
     if isinstance(request, ASGIRequest):  # served by uvicorn: an async iterator streams
