@@ -104,6 +104,8 @@ CASES = {
     "portal:patients": ("staff", lambda w: "/patients/", None),
     "portal:patient": ("staff", lambda w: f"/patients/{w['patient'].pk}/", None),
     "portal:share_view": (None, lambda w: f"/share/{w['share'].pk}/", open_share),
+    "portal:shared_viewer": (None, lambda w: f"/share/{w['share'].pk}/images/", open_share),
+    "portal:shared_download": (None, lambda w: f"/share/{w['share'].pk}/download/", open_share),
     "portal:audit": ("admin", lambda w: f"/audit/?patient={w['patient'].pk}", None),
     "portal:viewer": ("patient_user", lambda w: f"/studies/{w['order'].pk}/images/", None),
     "portal:study_download": ("patient_user", lambda w: f"/studies/{w['order'].pk}/download/",

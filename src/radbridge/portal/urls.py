@@ -15,6 +15,7 @@ from .views import (
     reconcile,
     records,
     scheduling,
+    shared_study,
     sharing,
     signup,
     sites,
@@ -71,6 +72,13 @@ urlpatterns = [
     # Share-code recipients
     path("share/", sharing.share_open, name="share_open"),
     path("share/<int:share_id>/", sharing.share_view, name="share_view"),
+    path("share/<int:share_id>/images/", shared_study.shared_viewer, name="shared_viewer"),
+    path("share/<int:share_id>/images/<int:instance_id>/frames/<int:number>/",
+         shared_study.shared_frame, name="shared_frame"),
+    path("share/<int:share_id>/images/<int:instance_id>/thumbnail/",
+         shared_study.shared_thumbnail, name="shared_thumbnail"),
+    path("share/<int:share_id>/download/", shared_study.shared_download,
+         name="shared_download"),
     # Clinical records
     path("studies/", worklist.studies, name="studies"),
     path("studies/<int:order_id>/", study.study, name="study"),

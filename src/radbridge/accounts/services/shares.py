@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from radbridge.clinical.models import Order
@@ -110,3 +110,15 @@ def record_share_view(share: ShareCode) -> ShareCode:
         view=share.view_count,
     )
     return share
+
+
+def shares_still_open() -> QuerySet[ShareCode]:
+    """Shares whose study a session that opened them may still look at (the images, a copy):
+    neither revoked nor expired.
+
+    `max_views` is not checked here: it counts openings of the shared study
+    (record_share_view, the share page), not the pictures and the copy asked for from a page
+    whose view was just counted. Counting those too would let a one-view share show the
+    report but never the images, and scrolling would use up views. A share that has used its
+    views lets no new session in (open_share and the share page refuse it)."""
+    return ShareCode.objects.active()
