@@ -179,12 +179,31 @@ def test_patient_from_results_sms_to_images_download_and_share(page, notify_to_l
     share_code = page.locator("#share-code").inner_text()
     page.screens.shot("share-code")
     doctor = browser.new_context(base_url=live_server.url).new_page()
+    doctor_violations = []
+    doctor.on("console", lambda m: doctor_violations.append(m.text)
+              if "Content Security Policy" in m.text else None)
     doctor.goto("/share/")
     doctor.get_by_label("Share code").fill(share_code)
     doctor.get_by_label("Date of birth").fill(BIRTH_DATE.isoformat())
     doctor.get_by_role("button", name="Open").click()
     expect(doctor.get_by_text("no pulmonary nodule")).to_be_visible()
+    # The doctor sees the images too, in the same viewer, through the share's own URLs.
+    doctor.get_by_role("link", name="View images").click()
+    doctor.wait_for_url("**/share/*/images/")
+    wait_for_frame(doctor, r"^/share/\d+/images/\d+/frames/1/$")
+    assert doctor.locator("#frame").evaluate("image => image.naturalWidth") > 0
+    expect(doctor.locator(".series-button img").first).to_have_js_property("complete", True)
+    assert doctor.locator(".series-button img").first.evaluate("i => i.naturalWidth") > 0
+    first_frame = viewer_state(doctor)[2]
+    doctor.locator("#viewport").hover()
+    doctor.mouse.wheel(0, 120)
+    expect(doctor.locator("#viewer")).to_have_attribute("data-index", "2")
+    expect(doctor.locator("#viewer")).not_to_have_attribute("data-loaded", first_frame)
+    wait_for_frame(doctor, r"^/share/\d+/images/\d+/frames/1/$")
+    doctor.screens = Screens(doctor, ARTIFACTS / "doctor-with-a-share-code")
+    doctor.screens.shot("shared-viewer")
     doctor.context.close()
+    assert not doctor_violations, doctor_violations
 
 
 def test_on_a_phone_my_studies_fit_and_a_finger_scrolls_the_images(browser, live_server,
