@@ -196,3 +196,18 @@ def test_the_hourly_allowance_counts_the_shares_downloads(alice, settings):
     other, other_code = share_of(alice)  # another share has its own allowance
     other_session = opened(alice, (other, other_code))
     assert other_session.get(f"/share/{other.pk}/download/").status_code == 200
+
+
+def test_shared_viewer_and_frames_stay_within_their_query_budget(
+        alice, django_assert_max_num_queries):
+    for series in range(2, 6):  # more series must not mean more queries
+        receive(alice.study.study_instance_uid, accession=alice.order.accession_number,
+                patient_id=alice.patient.identifiers.get().value,
+                series_uid=f"{alice.study.study_instance_uid}.{series}")
+    share, code = share_of(alice)
+    client = opened(alice, (share, code))
+    with django_assert_max_num_queries(16):
+        page = client.get(f"/share/{share.pk}/images/")
+    assert len(page.context["viewer_data"]["series"]) == 5
+    with django_assert_max_num_queries(2):  # the session, then the image with its share
+        assert is_jpeg(client.get(urls(share, alice.instance)["frame"]))

@@ -10,6 +10,8 @@
     var dataNode = document.getElementById("viewer-data");
     if (!root || !dataNode) { return; }
     var data = JSON.parse(dataNode.textContent);
+    // Where the pictures are served comes from the page: the study's own URLs for a
+    // signed-in reader, the share's for a share-code recipient.
     var base = root.getAttribute("data-base");
     var viewport = document.getElementById("viewport");
     var image = document.getElementById("frame");
