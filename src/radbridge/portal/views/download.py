@@ -1,7 +1,7 @@
 """Download a copy of a study (DICOM files, DICOMDIR, report PDF) as a streamed zip.
 
 Anyone who may see the study may take a copy (signed in, or with a share code: see
-shared_images.py); it leaves the centre, so it is audited as a disclosure (`read.download`,
+shared_study.py); it leaves the centre, so it is audited as a disclosure (`read.download`,
 with what the zip holds) before the first byte is sent. A zip reads every file of the study,
 so each account (or share) has an hourly allowance (RADBRIDGE_STUDY_DOWNLOADS_PER_HOUR),
 counted from those audit entries.

@@ -9,7 +9,7 @@ order, so no image leaves without its audited read. The study page's series thum
 work the same way: its own read covers them.
 
 The page and the pictures are built here once for every way in: a signed-in reader's
-(below) and a share-code recipient's (shared_images.py) differ only in the images they may
+(below) and a share-code recipient's (shared_study.py) differ only in the images they may
 see (an Instance queryset) and the URL their pictures are served under.
 """
 
