@@ -58,6 +58,7 @@ HTTP_PORT = env_int("RADBRIDGE_HTTP_PORT", 8000)
 # Web processes on this machine (they share the port): 1 in the embedded mode, about one
 # per core for a web machine at scale.
 WEB_WORKERS = max(1, env_int("RADBRIDGE_WEB_WORKERS", 1))
+WEB_THREADS = max(1, env_int("RADBRIDGE_WEB_THREADS", 8))
 MLLP_PORT = env_int("RADBRIDGE_MLLP_PORT", 2575)
 DICOM_PORT = env_int("RADBRIDGE_DICOM_PORT", 11112)
 AE_TITLE = env_str("RADBRIDGE_AE_TITLE", "RADBRIDGE")
@@ -174,7 +175,7 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{RADBRIDGE_HOME / 'radbridge.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The web role (ASGI) runs each request in a thread of its own: persistent per-thread
+    # The web role runs requests on a pool of threads: persistent per-thread
     # connections would pile up until PostgreSQL refuses more, so threads share a pool.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

@@ -117,7 +117,7 @@ def send_copy(request, order, downloads: QuerySet[AuditEntry], images: QuerySet[
         report_version=report.number if report else None, **audit_detail,
     )
     chunks = zip_stream(members)
-    if isinstance(request, ASGIRequest):  # served by uvicorn: an async iterator streams
+    if isinstance(request, ASGIRequest):  # under an ASGI server an async iterator streams
         chunks = each_in_a_thread(chunks)
     response = StreamingHttpResponse(chunks, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{archive_name(order)}"'
