@@ -22,6 +22,7 @@ from pynetdicom.sop_class import CTImageStorage, Verification
 from radbridge.imaging import header_scan
 from radbridge.imaging.header import read_with_pydicom
 from radbridge.imaging.wire import acse, dimse, pdu
+from radbridge.imaging.wire.record import AssociationRecord
 from radbridge.imaging.wire.server import AssociationServer
 
 from .senders import EXPLICIT_LE, IMPLICIT_LE, associate_rq, echo_command
@@ -39,11 +40,14 @@ class Collector:
 
     def __init__(self):
         self.datasets: list[bytes] = []
+        self.records: list[AssociationRecord] = []
 
     def begin_store(self, association, command, transfer_syntax):
         collector, parts = self, []
 
         class Sink:
+            duplicate = False
+
             def write(self, fragment):
                 parts.append(bytes(fragment))
 
@@ -60,6 +64,12 @@ class Collector:
         pass
 
     def association_ended(self):
+        pass
+
+    def association_finished(self, record):
+        self.records.append(record)
+
+    def records_delivered(self):
         pass
 
 
