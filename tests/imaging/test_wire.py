@@ -314,3 +314,13 @@ def test_called_ae_title_is_checked_only_when_the_policy_names_ours():
     with pytest.raises(acse.Rejected, match="called AE title 'RADBRIDGE' is not ours") as no:
         acse.negotiate(body, strict)
     assert no.value.answer == pdu.associate_rj(1, 1, 7)
+
+
+def test_associations_cut_by_a_stop_are_recorded_as_aborted_by_us(fresh_server):
+    server = fresh_server()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as open_one:
+        open_one.sendall(associate_rq())
+        assert open_one.recv(1)[0] == pdu.ASSOCIATE_AC
+        server.stop(grace_seconds=0.2)
+        [record] = records_of(server, 1)
+    assert (record.outcome, record.reason) == ("aborted", "RadBridge stopping")

@@ -16,7 +16,7 @@ import threading
 import time
 
 from . import acse, association, pdu
-from .record import REFUSED, AssociationRecord, Recorder
+from .record import ABORTED, REFUSED, AssociationRecord, Recorder
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class AssociationServer:
         self.listener = socket.create_server((host, port), backlog=64)
         self.listener.settimeout(0.2)  # how often the accept loop looks at `stopping`
         self.port = self.listener.getsockname()[1]
-        self.active: set[socket.socket] = set()
+        self.active: dict[socket.socket, AssociationRecord] = {}
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.accept_loop, name="dicom-scp", daemon=True)
@@ -77,7 +77,7 @@ class AssociationServer:
         with self.lock:
             full = len(self.active) >= self.max_associations
             if not full:
-                self.active.add(connection)
+                self.active[connection] = record
         if full:
             threading.Thread(target=self.refuse_busy, args=(connection, record),
                              daemon=True).start()
@@ -101,7 +101,7 @@ class AssociationServer:
             association.serve(connection, self.policy, self.application, record)
         finally:
             with self.lock:
-                self.active.discard(connection)
+                self.active.pop(connection, None)
             self.recorder.put(record)  # the connection is closed: nobody waits on this
 
     def stop(self, grace_seconds: float) -> None:
@@ -112,8 +112,9 @@ class AssociationServer:
         while self.active and time.monotonic() < deadline:
             time.sleep(0.05)
         with self.lock:
-            remaining = list(self.active)
-        for connection in remaining:
+            remaining = list(self.active.items())
+        for connection, record in remaining:
+            record.end(ABORTED, "RadBridge stopping")
             with contextlib.suppress(OSError):
                 connection.sendall(pdu.abort())
                 connection.shutdown(socket.SHUT_RDWR)
