@@ -83,6 +83,9 @@ def test_filter_by_calling_ae_title_and_address(centre_admin_client, log):
     page = rows_of(centre_admin_client.get(URL, {"peer_address": "10.1.2."}))
     assert "CT01" in page and "MR02" in page
     assert "INTRUDER" not in page and "192.168.7.7" not in page
+    association("CT09", "10.1.2.30")
+    page = rows_of(centre_admin_client.get(URL, {"peer_address": "10.1.2.3"}))
+    assert "CT01" in page and "CT09" not in page and "MR02" not in page
 
 
 def test_filter_ok_or_problems_or_one_outcome(centre_admin_client, log):

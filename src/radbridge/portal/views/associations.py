@@ -8,10 +8,12 @@ Rows with a problem (not released, a failed C-STORE, a reason noted) stand out.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 from django import forms
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import render
 
 from radbridge.imaging.associations import PROBLEM, summary
@@ -47,7 +49,7 @@ class AssociationSearchForm(forms.Form):
         if data["calling_ae_title"]:
             rows = rows.filter(calling_ae_title__istartswith=data["calling_ae_title"].strip())
         if data["peer_address"]:
-            rows = rows.filter(peer_address__startswith=data["peer_address"].strip())
+            rows = rows.filter(address_query(data["peer_address"].strip()))
         if data["outcome"] == OK:
             rows = rows.exclude(PROBLEM)
         elif data["outcome"] == PROBLEMS:
@@ -60,6 +62,14 @@ class AssociationSearchForm(forms.Form):
         if data["last_day"]:
             rows = rows.filter(started_at__lt=start_of_day(data["last_day"] + timedelta(days=1)))
         return rows
+
+
+def address_query(text: str) -> Q:
+    """A whole address matches itself only (10.1.2.3 is not 10.1.2.30); a part, by prefix."""
+    try:
+        return Q(peer_address=str(ipaddress.ip_address(text)))
+    except ValueError:
+        return Q(peer_address__startswith=text)
 
 
 @needs_permission("imaging.view_dicomassociation")
