@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from io import BytesIO
 from pathlib import Path
 
@@ -237,8 +238,6 @@ def test_associations_beyond_the_limit_are_rejected_as_transient():
 
 def records_of(server: AssociationServer, count: int) -> list[AssociationRecord]:
     """The records the server's application got, once `count` came (the recorder's thread)."""
-    import time
-
     deadline = time.monotonic() + 10
     while len(server.application.records) < count and time.monotonic() < deadline:
         time.sleep(0.02)
