@@ -73,6 +73,23 @@ def scp(transactional_db, settings):
     running.stop()
 
 
+@pytest.fixture
+def guarded_scp(transactional_db, settings):
+    """An SCP started after the test set its allow-lists (or other DICOM settings)."""
+    started = []
+    settings.DICOM_NETWORK_TIMEOUT_SECONDS = 5
+
+    def start(**allow):
+        for name, value in allow.items():
+            setattr(settings, name, value)
+        started.append(RunningSCP().start())
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
+
+
 def dcmtk(tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run a DCMTK tool as a user would, with Nagle's algorithm off (Debian leaves it on)."""
     if shutil.which(tool) is None:

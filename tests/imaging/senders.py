@@ -60,7 +60,30 @@ def associate_rq(contexts=((1, str(Verification), (IMPLICIT_LE,)),), calling=b"F
 
 def echo_command(message_id: int = 1) -> bytes:
     uid = str(Verification).encode() + b"\0"
-    elements = [(0x0002, uid), (0x0100, struct.pack("<H", 0x0030)),
-                (0x0110, struct.pack("<H", message_id)), (0x0800, struct.pack("<H", 0x0101))]
+    return command_set([(0x0002, uid), (0x0100, struct.pack("<H", 0x0030)),
+                        (0x0110, struct.pack("<H", message_id)),
+                        (0x0800, struct.pack("<H", 0x0101))])
+
+
+def store_command(sop_class: str, sop_instance: str, message_id: int = 1) -> bytes:
+    """A C-STORE-RQ announcing a dataset (whose fragments the caller sends)."""
+    def uid(value: str) -> bytes:
+        return value.encode() + (b"\0" if len(value) % 2 else b"")
+
+    return command_set([(0x0002, uid(sop_class)), (0x0100, struct.pack("<H", 0x0001)),
+                        (0x0110, struct.pack("<H", message_id)),
+                        (0x0700, struct.pack("<H", 0)), (0x0800, struct.pack("<H", 0x0000)),
+                        (0x1000, uid(sop_instance))])
+
+
+def command_set(elements: list[tuple[int, bytes]]) -> bytes:
+    """Group 0000 elements (implicit VR little endian) after their group length."""
     body = b"".join(struct.pack("<HHL", 0, tag, len(v)) + v for tag, v in elements)
     return struct.pack("<HHLL", 0, 0, 4, len(body)) + body
+
+
+def dataset_fragment(context_id: int, fragment: bytes, last: bool = False) -> bytes:
+    """One P-DATA-TF holding a piece of a dataset."""
+    return (pdu.HEADER.pack(pdu.P_DATA_TF, pdu.PDV_HEADER.size + len(fragment))
+            + pdu.PDV_HEADER.pack(len(fragment) + 2, context_id, 0x02 if last else 0x00)
+            + fragment)

@@ -56,6 +56,7 @@ def test_stats_counts_studies_and_instances(actor, db):
     receive("1.5.2")
     stats = json.loads(run("stats")[0])
     assert stats["studies"] == 1 and stats["instances"] == 1
+    assert stats["associations_last_24h"]["associations"] == 0
     assert stats["studies_by_reconciliation"] == {"unmatched": 1}
 
 

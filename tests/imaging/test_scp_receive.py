@@ -8,7 +8,7 @@ from pynetdicom.sop_class import CTImageStorage
 from radbridge.core.models import AuditEntry
 from radbridge.imaging.models import Instance, Series, Study
 
-from .conftest import RunningSCP, copy_with_new_uids, dcmtk, sample, stored_files
+from .conftest import copy_with_new_uids, dcmtk, sample, stored_files
 
 # Test file -> the storescu option proposing its (compressed) transfer syntax.
 COMPRESSED = {
@@ -86,23 +86,6 @@ def test_pynetdicom_scu_stores_in_parallel_associations(scp, tmp_path):
         results = list(pool.map(send, [files[i::4] for i in range(4)]))
     assert [s for r in results for s in r] == [0] * 8
     assert Study.objects.get().instance_count == 8
-
-
-@pytest.fixture
-def guarded_scp(transactional_db, settings):
-    """An SCP started after the test set its allow-lists."""
-    started = []
-    settings.DICOM_NETWORK_TIMEOUT_SECONDS = 5
-
-    def start(**allow):
-        for name, value in allow.items():
-            setattr(settings, name, value)
-        started.append(RunningSCP().start())
-        return started[-1]
-
-    yield start
-    for running in started:
-        running.stop()
 
 
 def test_calling_ae_title_not_allowed_is_rejected(guarded_scp):

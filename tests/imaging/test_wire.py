@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from io import BytesIO
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from pynetdicom.sop_class import CTImageStorage, Verification
 from radbridge.imaging import header_scan
 from radbridge.imaging.header import read_with_pydicom
 from radbridge.imaging.wire import acse, dimse, pdu
+from radbridge.imaging.wire.record import AssociationRecord
 from radbridge.imaging.wire.server import AssociationServer
 
 from .senders import EXPLICIT_LE, IMPLICIT_LE, associate_rq, echo_command
@@ -39,11 +41,14 @@ class Collector:
 
     def __init__(self):
         self.datasets: list[bytes] = []
+        self.records: list[AssociationRecord] = []
 
     def begin_store(self, association, command, transfer_syntax):
         collector, parts = self, []
 
         class Sink:
+            duplicate = False
+
             def write(self, fragment):
                 parts.append(bytes(fragment))
 
@@ -60,6 +65,12 @@ class Collector:
         pass
 
     def association_ended(self):
+        pass
+
+    def association_finished(self, record):
+        self.records.append(record)
+
+    def records_delivered(self):
         pass
 
 
@@ -223,3 +234,92 @@ def test_associations_beyond_the_limit_are_rejected_as_transient():
                                               acse.REASON_LOCAL_LIMIT)
     finally:
         server.stop(grace_seconds=1)
+
+
+def records_of(server: AssociationServer, count: int) -> list[AssociationRecord]:
+    """The records the server's application got, once `count` came (the recorder's thread)."""
+    deadline = time.monotonic() + 10
+    while len(server.application.records) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return list(server.application.records)
+
+
+@pytest.fixture
+def fresh_server():
+    servers = []
+
+    def start(application=None, **options):
+        options = {"timeout": 5, "max_associations": 10, "allowed_networks": [], **options}
+        servers.append(AssociationServer("127.0.0.1", 0, POLICY, application or Collector(),
+                                         **options))
+        servers[-1].start()
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop(grace_seconds=1)
+
+
+def test_record_of_an_echo_counts_it_and_every_byte_received(fresh_server):
+    server = fresh_server()
+    sent = associate_rq() + pdu.p_data(1, echo_command()) + pdu.HEADER.pack(
+        pdu.RELEASE_RQ, 4) + bytes(4)
+    assert exchange(server.port, sent).endswith(pdu.release_rp())
+    [record] = records_of(server, 1)
+    assert (record.outcome, record.reason, record.echoes, record.stores_succeeded) == (
+        "released", "", 1, 0)
+    assert (record.calling_ae_title, record.called_ae_title) == ("FUZZ", "RADBRIDGE")
+    assert record.bytes_received == len(sent) and record.peer_address == "127.0.0.1"
+
+
+def test_refusals_get_a_record_too(fresh_server):
+    busy = fresh_server(max_associations=1)
+    with socket.create_connection(("127.0.0.1", busy.port), timeout=10) as first:
+        first.sendall(associate_rq())
+        assert first.recv(1)[0] == pdu.ASSOCIATE_AC
+        assert exchange(busy.port, associate_rq(calling=b"PYSCU"))[0] == pdu.ASSOCIATE_RJ
+        [refused] = records_of(busy, 1)
+    assert (refused.outcome, refused.calling_ae_title, refused.reason) == (
+        "refused", "PYSCU", "too many associations (1 already)")
+    closed = records_of(busy, 2)[1]
+    assert closed.outcome == "aborted_by_peer" and "without release" in closed.reason
+
+    fenced = fresh_server(allowed_networks=["10.0.0.0/8"])
+    assert exchange(fenced.port, associate_rq()) == b""
+    [record] = records_of(fenced, 1)
+    assert (record.outcome, record.reason) == ("refused", "address not allowed")
+
+
+def test_an_application_failing_to_take_a_record_does_not_stop_the_server(fresh_server):
+    class Failing(Collector):
+        def association_finished(self, record):
+            if not getattr(self, "failed", False):
+                self.failed = True
+                raise RuntimeError("database is down")
+            super().association_finished(record)
+
+    server = fresh_server(Failing())
+    still_serving(server.port)
+    still_serving(server.port)
+    [record] = records_of(server, 1)
+    assert record.outcome == "released" and record.echoes == 1
+
+
+def test_called_ae_title_is_checked_only_when_the_policy_names_ours():
+    body = associate_rq()[6:]  # called "RADBRIDGE"
+    assert acse.negotiate(body, POLICY)[0].called_ae_title == "RADBRIDGE"
+    strict = acse.Policy(POLICY.abstract_syntaxes, POLICY.transfer_syntaxes, POLICY.max_pdu,
+                         called_ae_titles=frozenset({"PACS"}))
+    with pytest.raises(acse.Rejected, match="called AE title 'RADBRIDGE' is not ours") as no:
+        acse.negotiate(body, strict)
+    assert no.value.answer == pdu.associate_rj(1, 1, 7)
+
+
+def test_associations_cut_by_a_stop_are_recorded_as_aborted_by_us(fresh_server):
+    server = fresh_server()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as open_one:
+        open_one.sendall(associate_rq())
+        assert open_one.recv(1)[0] == pdu.ASSOCIATE_AC
+        server.stop(grace_seconds=0.2)
+        [record] = records_of(server, 1)
+    assert (record.outcome, record.reason) == ("aborted", "RadBridge stopping")

@@ -16,7 +16,8 @@ from tests.personas import (
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_PAGES = ["/interfaces/", "/interfaces/journal/", "/interfaces/outbound/", "/sites/",
+ADMIN_PAGES = ["/interfaces/", "/interfaces/journal/", "/interfaces/outbound/",
+               "/interfaces/associations/", "/sites/",
                "/templates/", "/templates/new/", "/settings/"]
 STAFF_PAGES = ["/dashboard/"]
 RECONCILE_PAGES = ["/interfaces/reconciliation/"]

@@ -7,9 +7,11 @@ class ImagingConfig(AppConfig):
     verbose_name = "Imaging"
 
     def ready(self):
+        from django.conf import settings
+
         from radbridge.core import jobs, outbox, roles
 
-        from . import availability, matching, rendering, scp
+        from . import associations, availability, matching, rendering, scp
 
         roles.register_role("dicom", scp.DicomServer.from_settings)
         jobs.register_periodic(
@@ -17,6 +19,11 @@ class ImagingConfig(AppConfig):
         )
         jobs.register_periodic(
             "imaging-renderings", rendering.render_pending, interval_seconds=1.0
+        )
+        jobs.register_periodic(
+            "imaging-association-retention",
+            lambda: associations.prune(settings.DICOM_ASSOCIATION_RETENTION_DAYS),
+            interval_seconds=24 * 3600,
         )
         outbox.register_consumer(
             "imaging-patient-merges", ["patient.merged"], matching.follow_patient_merge

@@ -25,3 +25,14 @@ class RenderState(models.TextChoices):
     PENDING = "pending", "Pending"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+
+
+class AssociationOutcome(models.TextChoices):
+    """How a DICOM association ended (the wire layer's record.py names the same values)."""
+
+    RELEASED = "released", "Released"
+    ABORTED_BY_PEER = "aborted_by_peer", "Aborted by the sender"
+    ABORTED = "aborted", "Aborted by RadBridge"
+    REJECTED = "rejected", "Rejected"
+    REFUSED = "refused", "Refused"
+    TIMED_OUT = "timed_out", "Timed out"

@@ -1,4 +1,5 @@
-"""The image index: Study / Series / Instance rows over the files in DICOM storage.
+"""The image index: Study / Series / Instance rows over the files in DICOM storage, and the
+log of DICOM associations (how each ended, what it carried) for the interface monitor.
 
 A Study is linked to its clinical Order (and so its Patient) by the matching rules; until a
 rule or a person links it, it belongs to no one and only staff see it, in reconciliation.
@@ -11,7 +12,7 @@ from radbridge.clinical.models import Order, Patient
 from radbridge.core.models import TimeStampedModel
 from radbridge.core.permissions import RestrictedManager
 
-from .choices import Availability, MatchRule, Reconciliation, RenderState
+from .choices import AssociationOutcome, Availability, MatchRule, Reconciliation, RenderState
 
 
 class Study(TimeStampedModel):
@@ -115,3 +116,30 @@ class Instance(models.Model):
     @property
     def has_pixels(self) -> bool:
         return bool(self.rows and self.columns)
+
+
+class DicomAssociation(models.Model):
+    """One association that reached the SCP, written once it is over (see wire/record.py).
+    No PHI: addresses, AE titles and counts only; old rows are pruned (associations.py)."""
+
+    started_at = models.DateTimeField(db_index=True)
+    duration_seconds = models.FloatField(default=0)
+    peer_address = models.CharField(max_length=45)
+    calling_ae_title = models.CharField(max_length=16, blank=True)
+    called_ae_title = models.CharField(max_length=16, blank=True)
+    outcome = models.CharField(max_length=16, choices=AssociationOutcome)
+    reason = models.CharField(max_length=500, blank=True)
+    # Disjoint: new instances stored, failure statuses, success for an instance already stored.
+    stores_succeeded = models.PositiveIntegerField(default=0)
+    stores_failed = models.PositiveIntegerField(default=0)
+    stores_duplicate = models.PositiveIntegerField(default=0)
+    echoes = models.PositiveIntegerField(default=0)
+    bytes_received = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"association from {self.calling_ae_title or '?'} at {self.peer_address}"
+
+    @property
+    def has_problem(self) -> bool:
+        return (self.outcome != AssociationOutcome.RELEASED or self.stores_failed > 0
+                or bool(self.reason))

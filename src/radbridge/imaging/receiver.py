@@ -22,12 +22,14 @@ from django.db import connections
 
 from radbridge.core.audit import Actor
 
+from .associations import record_association
 from .group_commit import Arrival, IndexWriter
 from .header import STATUS_PROCESSING_FAILURE, STATUS_SUCCESS, StoreError
 from .indexing import already_stored, check_instance, out_of_resources
 from .storage import dicom_storage, instance_file_name
 from .wire import acse, dimse
 from .wire.part10 import file_header
+from .wire.record import AssociationRecord
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,13 @@ class Receiver:
         if spare is not None:
             remove(*spare)
         connections.close_all()  # the duplicate lookups' connection of this thread
+
+    def association_finished(self, record: AssociationRecord) -> None:
+        """In the recorder thread, after the peer had its answer: one row in the log."""
+        record_association(record)
+
+    def records_delivered(self) -> None:
+        connections.close_all()  # the recorder's connection, until the next association
 
 
 class Spares(threading.local):
@@ -100,6 +109,7 @@ class IncomingFile:
         self.receiver, self.actor, self.command = receiver, actor, command
         self.storage = dicom_storage()
         self.error: OSError | None = None
+        self.duplicate = False
         self.size = 0
         self.path = ""
         self.descriptor = -1
@@ -137,6 +147,7 @@ class IncomingFile:
             self.discard()
         log.debug("C-STORE %s from %s stored (duplicate: %s)", result.sop_instance_uid,
                   self.actor.name, result.duplicate)
+        self.duplicate = result.duplicate
         return STATUS_SUCCESS, ""
 
     def keep(self):

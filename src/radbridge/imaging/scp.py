@@ -44,6 +44,8 @@ def policy_from_settings() -> Policy:
         transfer_syntaxes=tuple(str(ts) for ts in TRANSFER_SYNTAXES),
         max_pdu=settings.DICOM_MAX_PDU_BYTES,
         calling_ae_titles=frozenset(settings.DICOM_ALLOWED_AE_TITLES),
+        called_ae_titles=frozenset(
+            [settings.AE_TITLE] if settings.DICOM_CHECK_CALLED_AE_TITLE else []),
     )
 
 

@@ -1,4 +1,5 @@
-"""Figures for operators (`radbridge dicom stats`): what is stored, matched, rendered."""
+"""Figures for operators (`radbridge dicom stats`): what is stored, matched, rendered, and
+how the last day's associations went."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from datetime import timedelta
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from .models import Instance, Study
+from .associations import summary
+from .models import DicomAssociation, Instance, Study
 
 
 def imaging_stats() -> dict:
     since = timezone.now() - timedelta(hours=24)
+    recent_associations = DicomAssociation.objects.filter(started_at__gte=since)
     totals = Instance.objects.aggregate(instances=Count("id"), bytes=Sum("file_size"))
     return {
         "studies": Study.objects.count(),
@@ -26,4 +29,7 @@ def imaging_stats() -> dict:
             Instance.objects.filter(received_at__gte=since)
             .values_list("received_from").annotate(n=Count("id"))),
         "renderings": dict(Instance.objects.values_list("render_state").annotate(n=Count("id"))),
+        "associations_last_24h": summary(recent_associations),
+        "associations_by_outcome_last_24h": dict(
+            recent_associations.values_list("outcome").annotate(n=Count("id"))),
     }

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from .views import (
     account,
+    associations,
     audit,
     auth,
     configuration,
@@ -115,6 +116,7 @@ urlpatterns = [
     path("interfaces/outbound/", interfaces.outbound_queue, name="outbound"),
     path("interfaces/outbound/<int:message_id>/retry/", interfaces.outbound_retry,
          name="outbound_retry"),
+    path("interfaces/associations/", associations.association_list, name="associations"),
     path("interfaces/reconciliation/", reconcile.reconciliation, name="reconciliation"),
     path("interfaces/reconciliation/decide/", reconcile.reconcile, name="reconcile"),
     path("sites/", sites.sites, name="sites"),

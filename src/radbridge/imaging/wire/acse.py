@@ -25,7 +25,7 @@ IMPLEMENTATION_VERSION = b"RADBRIDGE_1"
 # A-ASSOCIATE-RJ results, sources and reasons (PS3.8 table 9-21).
 REJECTED_PERMANENT, REJECTED_TRANSIENT = 1, 2
 SOURCE_USER, SOURCE_ACSE, SOURCE_PRESENTATION = 1, 2, 3
-REASON_NONE, REASON_CALLING_AE_NOT_RECOGNIZED = 1, 3
+REASON_NONE, REASON_CALLING_AE_NOT_RECOGNIZED, REASON_CALLED_AE_NOT_RECOGNIZED = 1, 3, 7
 REASON_PROTOCOL_VERSION, REASON_LOCAL_LIMIT = 2, 2
 
 # Presentation context results (PS3.8 table 9-18).
@@ -36,12 +36,14 @@ ITEM = struct.Struct(">BxH")
 
 @dataclass(frozen=True)
 class Policy:
-    """What this SCP accepts; `calling_ae_titles` empty means any caller."""
+    """What this SCP accepts; `calling_ae_titles` empty means any caller, `called_ae_titles`
+    empty means any called AE title (many senders are configured with a wrong one)."""
 
     abstract_syntaxes: frozenset[str]
     transfer_syntaxes: tuple[str, ...]
     max_pdu: int
     calling_ae_titles: frozenset[str] = frozenset()
+    called_ae_titles: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -66,8 +68,7 @@ def negotiate(body: bytes, policy: Policy) -> tuple[Association, bytes]:
     """The association and the A-ASSOCIATE-AC for a request body; raises Rejected or
     pdu.ProtocolError (a request that cannot be decoded)."""
     contexts, peer_max_pdu = parse_request(body)
-    calling = bytes(body[20:36]).decode("ascii", "replace").strip()
-    called = bytes(body[4:20]).decode("ascii", "replace").strip()
+    calling, called = ae_titles(body)
     if not body[1] & 1:
         raise Rejected("protocol version not supported",
                        pdu.associate_rj(REJECTED_PERMANENT, SOURCE_ACSE, REASON_PROTOCOL_VERSION))
@@ -75,6 +76,11 @@ def negotiate(body: bytes, policy: Policy) -> tuple[Association, bytes]:
         raise Rejected(f"calling AE title {calling!r} is not allowed",
                        pdu.associate_rj(REJECTED_PERMANENT, SOURCE_USER,
                                         REASON_CALLING_AE_NOT_RECOGNIZED))
+    if policy.called_ae_titles and called not in policy.called_ae_titles:
+        raise Rejected(f"called AE title {called!r} is not ours "
+                       f"({', '.join(sorted(policy.called_ae_titles))})",
+                       pdu.associate_rj(REJECTED_PERMANENT, SOURCE_USER,
+                                        REASON_CALLED_AE_NOT_RECOGNIZED))
     association = Association(calling, called, peer_max_pdu)
     items = []
     for context_id, abstract, proposed in contexts:
@@ -88,6 +94,13 @@ def negotiate(body: bytes, policy: Policy) -> tuple[Association, bytes]:
             association.contexts[context_id] = (abstract, chosen)
         items.append(context_item(context_id, result, chosen or (proposed or [""])[0]))
     return association, accept(body, items, policy.max_pdu)
+
+
+def ae_titles(body: bytes) -> tuple[str, str]:
+    """(calling, called) AE titles of a request body, as far as it has them."""
+    calling = bytes(body[20:36]).decode("ascii", "replace").strip()
+    called = bytes(body[4:20]).decode("ascii", "replace").strip()
+    return calling, called
 
 
 def parse_request(body: bytes) -> tuple[list[tuple[int, str, list[str]]], int]:

@@ -19,6 +19,8 @@ C_STORE_RQ, C_ECHO_RQ = 0x0001, 0x0030
 RESPONSE_BIT = 0x8000
 NO_DATASET = 0x0101
 STATUS_UNRECOGNIZED_OPERATION = 0x0211
+# Warnings (PS3.7 C.4.2.1.4): the instance is stored all the same.
+WARNING_STATUSES = frozenset({0x0001, 0x0107, 0x0116})
 
 AFFECTED_SOP_CLASS = 0x0002
 COMMAND_FIELD = 0x0100
@@ -66,6 +68,11 @@ def parse_command(data: bytes) -> Command:
         sop_class_uid=uid_text(elements.get(AFFECTED_SOP_CLASS, b"")),
         sop_instance_uid=uid_text(elements.get(AFFECTED_SOP_INSTANCE, b"")),
     )
+
+
+def is_success(status: int) -> bool:
+    """Success or a warning: the operation was done."""
+    return status == 0x0000 or 0xB000 <= status <= 0xBFFF or status in WARNING_STATUSES
 
 
 def uid_text(value: bytes) -> str:
