@@ -58,7 +58,7 @@ HTTP_PORT = env_int("RADBRIDGE_HTTP_PORT", 8000)
 # Web processes on this machine (they share the port): 1 in the embedded mode, about one
 # per core for a web machine at scale.
 WEB_WORKERS = max(1, env_int("RADBRIDGE_WEB_WORKERS", 1))
-WEB_THREADS = max(1, env_int("RADBRIDGE_WEB_THREADS", 8))
+WEB_THREADS = max(1, env_int("RADBRIDGE_WEB_THREADS", 4))
 MLLP_PORT = env_int("RADBRIDGE_MLLP_PORT", 2575)
 DICOM_PORT = env_int("RADBRIDGE_DICOM_PORT", 11112)
 AE_TITLE = env_str("RADBRIDGE_AE_TITLE", "RADBRIDGE")

@@ -20,8 +20,9 @@ class WebServer:
     Django runs as a WSGI application on a pool of `RADBRIDGE_WEB_THREADS` threads: its
     ASGI handler runs every synchronous view and middleware in one thread per process, so a
     request waiting on the database held up all the others, and hopping between the event
-    loop and that thread cost about a millisecond per middleware (bench/portal.py: the
-    same run's /health p95 fell from 400 to 130 ms under the worklist load)."""
+    loop and that thread cost about a millisecond per middleware. A few threads are enough
+    to overlap the database waits; more only queue on the interpreter lock (bench/portal.py,
+    2 processes: worklist p95 213 ms with 8 threads each, 152 ms with 4)."""
 
     def __init__(self):
         import uvicorn
