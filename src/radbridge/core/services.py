@@ -8,14 +8,14 @@ import threading
 
 from django.conf import settings
 
-from . import jobs, web_processes
+from . import jobs, sibling_processes
 
 log = logging.getLogger(__name__)
 
 
 class WebServer:
     """Django over uvicorn, in the serving process's event loop; with
-    `RADBRIDGE_WEB_WORKERS` > 1, more processes share its socket (core/web_processes.py).
+    `RADBRIDGE_WEB_WORKERS` > 1, more processes share its socket (core/sibling_processes.py).
 
     Django runs as a WSGI application on a pool of `RADBRIDGE_WEB_THREADS` threads: its
     ASGI handler runs every synchronous view and middleware in one thread per process, so a
@@ -36,11 +36,13 @@ class WebServer:
         )
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task | None = None
-        self.sock = web_processes.inherited_socket()
-        self.extra: web_processes.ExtraWebProcesses | None = None
+        self.sock = sibling_processes.inherited_socket("web")
+        self.extra: sibling_processes.SiblingProcesses | None = None
         if self.sock is None and settings.WEB_WORKERS > 1:
-            self.sock = web_processes.listening_socket(settings.BIND_ADDRESS, settings.HTTP_PORT)
-            self.extra = web_processes.ExtraWebProcesses(self.sock, settings.WEB_WORKERS - 1)
+            self.sock = sibling_processes.listening_socket(settings.BIND_ADDRESS,
+                                                           settings.HTTP_PORT)
+            self.extra = sibling_processes.SiblingProcesses("web", self.sock,
+                                                            settings.WEB_WORKERS - 1)
 
     async def start(self) -> None:
         sockets = [self.sock] if self.sock is not None else None

@@ -18,6 +18,12 @@ from pydicom import uid
 from pynetdicom import AllStoragePresentationContexts
 from pynetdicom.sop_class import Verification
 
+from radbridge.core.sibling_processes import (
+    SiblingProcesses,
+    inherited_socket,
+    listening_socket,
+)
+
 from .group_commit import IndexWriter
 from .receiver import Receiver
 from .storage import dicom_storage
@@ -62,32 +68,47 @@ def sweep_leftovers() -> int:
 
 
 class DicomServer:
-    """The `dicom` role: start() binds and serves in threads; stop() lets transfers end."""
+    """The `dicom` role: start() binds and serves in threads; stop() lets transfers end.
+
+    With `RADBRIDGE_DICOM_WORKERS` > 1 more processes accept on the same port: one process
+    receives on one core (a 512 KB instance costs about a millisecond of Python), so
+    parallel associations need more than one."""
 
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
         self.server: AssociationServer | None = None
+        self.siblings: SiblingProcesses | None = None
 
     @classmethod
     def from_settings(cls) -> DicomServer:
         return cls(settings.BIND_ADDRESS, settings.DICOM_PORT)
 
     async def start(self) -> None:
-        sweep_leftovers()
+        listener = inherited_socket("dicom")
+        if listener is None:  # the first process; its siblings start after the sweep
+            sweep_leftovers()
+            if settings.DICOM_WORKERS > 1:
+                listener = listening_socket(self.host, self.port)
+                self.siblings = SiblingProcesses("dicom", listener, settings.DICOM_WORKERS - 1)
         receiver = Receiver(IndexWriter())
         self.server = AssociationServer(
             self.host, self.port, policy_from_settings(), receiver,
             timeout=settings.DICOM_NETWORK_TIMEOUT_SECONDS,
             max_associations=settings.DICOM_MAX_ASSOCIATIONS,
             allowed_networks=list(settings.DICOM_ALLOWED_ADDRESSES),
+            listener=listener,
         )
         self.port = self.server.port
         self.server.start()
+        if self.siblings is not None:
+            await self.siblings.start()
         log.info("DICOM SCP %s listening on %s:%d", settings.AE_TITLE, self.host, self.port)
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
         """Stop accepting; associations in progress get `grace_seconds` to finish."""
-        if self.server is None:
-            return
-        server, self.server = self.server, None
-        await asyncio.get_running_loop().run_in_executor(None, server.stop, grace_seconds)
+        stopping = [self.siblings.stop()] if self.siblings is not None else []
+        if self.server is not None:
+            server, self.server = self.server, None
+            stopping.append(asyncio.get_running_loop().run_in_executor(
+                None, server.stop, grace_seconds))
+        await asyncio.gather(*stopping)

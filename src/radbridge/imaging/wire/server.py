@@ -24,11 +24,14 @@ log = logging.getLogger(__name__)
 class AssociationServer:
     def __init__(self, host: str, port: int, policy: acse.Policy,
                  application: association.Application, *, timeout: float,
-                 max_associations: int, allowed_networks: list[str]):
+                 max_associations: int, allowed_networks: list[str],
+                 listener: socket.socket | None = None):
+        """`listener`: a listening socket shared with sibling processes, instead of a new one
+        on host:port."""
         self.policy, self.application = policy, application
         self.timeout, self.max_associations = timeout, max_associations
         self.networks = [ipaddress.ip_network(n, strict=False) for n in allowed_networks]
-        self.listener = socket.create_server((host, port), backlog=64)
+        self.listener = listener or socket.create_server((host, port), backlog=64)
         self.listener.settimeout(0.2)  # how often the accept loop looks at `stopping`
         self.port = self.listener.getsockname()[1]
         self.active: dict[socket.socket, AssociationRecord] = {}

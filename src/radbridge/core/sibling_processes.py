@@ -1,11 +1,12 @@
-"""Several web processes on one machine (`RADBRIDGE_WEB_WORKERS`): one Python process
-serves pages on one core, so a machine with more cores runs more of them.
+"""Several processes of one role on one port (`RADBRIDGE_WEB_WORKERS`,
+`RADBRIDGE_DICOM_WORKERS`): one Python process works on one core, so a machine with more
+cores runs more of them.
 
-The process that runs `radbridge serve` opens the listening socket and starts the others as
-`radbridge serve --role web --no-migrate`, which inherit the socket: the kernel hands each
-new connection to whichever process accepts it first, and no port or proxy is added. The
-other roles (mllp, dicom, worker) run once, in the first process. A web process that dies is
-started again; on stop each gets SIGTERM and finishes its in-flight requests.
+The process that runs `radbridge serve` opens the role's listening socket and starts the
+others as `radbridge serve --role ROLE --no-migrate`, which inherit the socket: the kernel
+hands each new connection to whichever process accepts it first, and no port or proxy is
+added. The other roles run once, in the first process. A sibling that dies is started
+again; on stop each gets SIGTERM and finishes its in-flight work.
 """
 
 from __future__ import annotations
@@ -20,15 +21,18 @@ import sys
 
 log = logging.getLogger(__name__)
 
-# Set only for the processes started here: the number of the socket they inherit.
-INHERITED_SOCKET_ENV = "RADBRIDGE_WEB_LISTEN_FD"
 STOP_GRACE_SECONDS = 30
 WATCH_SECONDS = 1.0
 
 
-def inherited_socket() -> socket.socket | None:
-    """The listening socket this process was given by the first web process, if any."""
-    fd = os.environ.get(INHERITED_SOCKET_ENV)
+def socket_variable(role: str) -> str:
+    """Set only for the siblings started here: the number of the socket they inherit."""
+    return f"RADBRIDGE_{role.upper()}_LISTEN_FD"
+
+
+def inherited_socket(role: str) -> socket.socket | None:
+    """The listening socket this process was given by the role's first process, if any."""
+    fd = os.environ.get(socket_variable(role))
     return socket.socket(fileno=int(fd)) if fd else None
 
 
@@ -40,34 +44,36 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-class ExtraWebProcesses:
-    """`count` more web processes sharing `sock`, kept running until `stop()`."""
+class SiblingProcesses:
+    """`count` more processes of `role` sharing `sock`, kept running until `stop()`."""
 
-    def __init__(self, sock: socket.socket, count: int):
-        self.sock, self.count = sock, count
+    def __init__(self, role: str, sock: socket.socket, count: int):
+        self.role, self.sock, self.count = role, sock, count
         self.processes: list[subprocess.Popen] = []
         self.stopping = False
         self.watcher: asyncio.Task | None = None
 
     def spawn(self) -> subprocess.Popen:
         fd = self.sock.fileno()
-        env = {**os.environ, INHERITED_SOCKET_ENV: str(fd), "RADBRIDGE_WEB_WORKERS": "1"}
+        env = {**os.environ, socket_variable(self.role): str(fd),
+               f"RADBRIDGE_{self.role.upper()}_WORKERS": "1"}
         return subprocess.Popen(
-            [sys.executable, "-m", "radbridge.cli", "serve", "--role", "web", "--no-migrate"],
+            [sys.executable, "-m", "radbridge.cli", "serve", "--role", self.role,
+             "--no-migrate"],
             env=env, pass_fds=(fd,),
         )
 
     async def start(self) -> None:
         self.processes = [self.spawn() for _ in range(self.count)]
         self.watcher = asyncio.create_task(self.keep_running())
-        log.info("web: %d more processes on the same port", self.count)
+        log.info("%s: %d more processes on the same port", self.role, self.count)
 
     async def keep_running(self) -> None:
         while not self.stopping:
             for index, process in enumerate(self.processes):
                 if process.poll() is not None and not self.stopping:
-                    log.warning("web process %d exited with %s: starting another",
-                                process.pid, process.returncode)
+                    log.warning("%s process %d exited with %s: starting another",
+                                self.role, process.pid, process.returncode)
                     self.processes[index] = self.spawn()
             await asyncio.sleep(WATCH_SECONDS)
 
@@ -82,12 +88,11 @@ class ExtraWebProcesses:
         for process in self.processes:
             await loop.run_in_executor(None, self.wait_or_kill, process)
 
-    @staticmethod
-    def wait_or_kill(process: subprocess.Popen) -> None:
+    def wait_or_kill(self, process: subprocess.Popen) -> None:
         try:
             process.wait(STOP_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
-            log.error("web process %d did not stop in %d s: killed", process.pid,
+            log.error("%s process %d did not stop in %d s: killed", self.role, process.pid,
                       STOP_GRACE_SECONDS)
             process.kill()
             process.wait()
