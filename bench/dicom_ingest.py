@@ -6,8 +6,8 @@ with one association and with four in parallel (the files split four ways), ever
 with TCP_NODELAY=1 (Debian's DCMTK otherwise leaves Nagle's algorithm on). Each server is
 a fresh process with a fresh data folder for every run, so no run sees duplicates:
 
-- RadBridge (`radbridge serve --role dicom`, `RADBRIDGE_DICOM_WORKERS` processes, one per core
-  unless `--dicom-workers` says otherwise): file fsynced and renamed, directory fsynced,
+- RadBridge (`radbridge serve --role dicom`, one process unless `--dicom-workers` says
+  otherwise): file fsynced and renamed, directory fsynced,
   indexed (SQLite, or PostgreSQL with --pg) before the success status; checked afterwards
   with `radbridge dicom stats` (all instances indexed).
 - Orthanc (Debian package `orthanc`): its own SQLite index, storage area synced.
@@ -39,7 +39,7 @@ PEERS = REPO.parent / "shared" / "peers"
 PYTHON = REPO / ".venv" / "bin" / "python"
 RADBRIDGE = REPO / ".venv" / "bin" / "radbridge"
 NODELAY = {"TCP_NODELAY": "1"}
-DICOM_WORKERS = os.cpu_count() or 1  # RADBRIDGE_DICOM_WORKERS; --dicom-workers
+OPTIONS = {"dicom_workers": 1}  # RADBRIDGE_DICOM_WORKERS; --dicom-workers
 
 
 def free_port() -> int:
@@ -79,7 +79,8 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def radbridge(home: Path, port: int, pg_dsn: str) -> tuple[list[str], dict]:
     env = clean_env(RADBRIDGE_HOME=str(home), RADBRIDGE_DICOM_PORT=str(port),
-                    RADBRIDGE_LOG_LEVEL="WARNING", RADBRIDGE_DICOM_WORKERS=str(DICOM_WORKERS))
+                    RADBRIDGE_LOG_LEVEL="WARNING",
+                    RADBRIDGE_DICOM_WORKERS=str(OPTIONS["dicom_workers"]))
     if pg_dsn:
         env["DATABASE_URL"] = pg_dsn
     return [str(RADBRIDGE), "serve", "--role", "dicom"], env
@@ -182,12 +183,11 @@ def main() -> int:
     parser.add_argument("--pg", default="", help="PostgreSQL URL for RadBridge's index")
     parser.add_argument("--only", default="", help="server keys, comma-separated")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
-    parser.add_argument("--dicom-workers", type=int, default=DICOM_WORKERS,
-                        help="RadBridge's DICOM processes (RADBRIDGE_DICOM_WORKERS; default: "
-                        "one per core, as for a centre with several modalities)")
+    parser.add_argument("--dicom-workers", type=int, default=OPTIONS["dicom_workers"],
+                        help="RadBridge's DICOM processes (RADBRIDGE_DICOM_WORKERS; default 1: "
+                        "on 2 cores shared with four storescu, 2 processes were slower)")
     args = parser.parse_args()
-    global DICOM_WORKERS
-    DICOM_WORKERS = args.dicom_workers
+    OPTIONS["dicom_workers"] = args.dicom_workers
     missing = [tool for tool in ("storescu", "storescp") if shutil.which(tool) is None]
     if missing:
         print("DCMTK is missing: apt-get install dcmtk")
@@ -214,7 +214,7 @@ def main() -> int:
         scenarios = {"1 association": [source], "4 associations": quarters}
         print(f"{len(files)} CT instances, {megabytes:.1f} MB; {args.repeat} run(s) each, "
               f"median shown; index: {'PostgreSQL' if args.pg else 'SQLite'}; "
-              f"RADBRIDGE_DICOM_WORKERS={DICOM_WORKERS}")
+              f"RADBRIDGE_DICOM_WORKERS={args.dicom_workers}")
         results = {}
         for scenario, folders in scenarios.items():
             for key in keys:

@@ -71,8 +71,9 @@ class DicomServer:
     """The `dicom` role: start() binds and serves in threads; stop() lets transfers end.
 
     With `RADBRIDGE_DICOM_WORKERS` > 1 more processes accept on the same port: one process
-    receives on one core (a 512 KB instance costs about a millisecond of Python), so
-    parallel associations need more than one."""
+    receives on one core at most (the interpreter lock; about 2 ms of CPU per 512 KB CT
+    instance, one core busy at ~440 instances/s), so a machine with spare cores and several
+    modalities sending at once needs more than one."""
 
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
