@@ -22,7 +22,10 @@ def _acting(actor):
 @pytest.fixture(autouse=True, params=["from the index", "walking the orders"])
 def strategy(request, monkeypatch):
     """Both engines list the hits first when they are few, else test each order in the
-    worklist's order: both ways give the same answers."""
+    worklist's order (PostgreSQL also for any scope as small as the tests'): both ways give
+    the same answers."""
+    if request.param == "from the index":
+        monkeypatch.setattr("radbridge.clinical.search.postgresql.SMALL_SCOPE", 0)
     if request.param == "walking the orders":
         monkeypatch.setattr("radbridge.clinical.search.sqlite.FEW_HITS", 0)
         monkeypatch.setattr("radbridge.clinical.search.postgresql.FEW_HITS", 0)
@@ -106,3 +109,22 @@ def test_postgresql_report_index_keeps_no_pending_list():
         assert "fastupdate=off" in cursor.fetchone()[0]
     nodules = make_order(report_text="Two pulmonary nodules.")
     assert found("pulmonary nodule") == {nodules.accession_number}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's search")
+def test_postgresql_counts_hits_only_for_a_large_scope(monkeypatch):
+    """A small scope is walked order by order without asking the index how common the
+    words are; a large one asks, and lists the hits when they are few."""
+    from radbridge.clinical.search import postgresql
+
+    monkeypatch.setattr(postgresql, "SMALL_SCOPE", 2000)  # whatever `strategy` chose
+    monkeypatch.setattr(postgresql, "FEW_HITS", 2000)
+    asked = []
+    counted = postgresql.hit_count
+    monkeypatch.setattr(postgresql, "hit_count", lambda *a: asked.append(a) or counted(*a))
+    order = make_order(report_text="Renal calculus.")
+    assert found("calculus") == {order.accession_number}
+    assert asked == []
+    monkeypatch.setattr(postgresql, "SMALL_SCOPE", 0)
+    assert found("calculus") == {order.accession_number}
+    assert len(asked) == 1

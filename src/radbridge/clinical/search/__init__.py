@@ -39,7 +39,7 @@ def search_reports(orders: QuerySet, text: str) -> QuerySet:
     exclude and `or`. Text with no searchable word matches nothing.
     """
     text = text.strip()[:MAX_QUERY_CHARS]
-    condition = _engine().order_condition(text)
+    condition = _engine().order_condition(text, orders)
     if condition is None:
         return orders.none()
     return orders.filter(condition)

@@ -5,7 +5,7 @@ passages from ts_headline."""
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Exists, Q
+from django.db.models import Exists, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from .current import VersionTextMatches, current_version_matches
@@ -29,6 +29,7 @@ HEADLINE_OPTIONS = (
 # planner's own choice fails for phrases: it multiplies the words' frequencies as if they
 # were independent, takes "aortic aneurysm" for rare and lists 50,000 hits to show 25.
 FEW_HITS = 2000
+SMALL_SCOPE = 2000
 
 
 def search_vector_matches(id_column: str) -> str:
@@ -42,6 +43,13 @@ def tested_row_by_row(id_column: str) -> str:
     return f"COALESCE({search_vector_matches(id_column)}, false)"
 
 
+def is_small(orders: QuerySet) -> bool:
+    """A scope this small (one physician's studies) is tested order by order at once: that
+    costs a few milliseconds, less than counting the hits (the GIN index finds every one
+    before the LIMIT: 19 ms for "renal calculus" among a million reports)."""
+    return orders.order_by()[:SMALL_SCOPE + 1].count() <= SMALL_SCOPE
+
+
 def hit_count(text: str, cap: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -52,10 +60,10 @@ def hit_count(text: str, cap: int) -> int:
         return cursor.fetchone()[0]
 
 
-def order_condition(text: str) -> Exists | Q | None:
+def order_condition(text: str, orders: QuerySet) -> Exists | Q | None:
     if not text:
         return None
-    if hit_count(text, FEW_HITS + 1) > FEW_HITS:
+    if is_small(orders) or hit_count(text, FEW_HITS + 1) > FEW_HITS:
         return current_version_matches(VersionTextMatches(tested_row_by_row, text))
     return Q(pk__in=RawSQL(
         "SELECT r.order_id FROM clinical_reportversion v "

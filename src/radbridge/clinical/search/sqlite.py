@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from django.db import connection
-from django.db.models import Exists, Q
+from django.db.models import Exists, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from .current import VersionTextMatches, current_version_matches
@@ -75,7 +75,9 @@ def hit_count(query: str, cap: int) -> int:
         return cursor.fetchone()[0]
 
 
-def order_condition(text: str) -> Q | Exists | None:
+def order_condition(text: str, orders: QuerySet) -> Q | Exists | None:
+    """`orders` is not needed here: FTS5 stops counting hits at the LIMIT, so the count
+    decides cheaply even for a small scope."""
     query = fts5_query(text)
     if query is None:
         return None
