@@ -324,7 +324,7 @@ OTP_WEBAUTHN_RP_ID = PUBLIC_URL.partition("://")[2].split("/")[0].rsplit(":", 1)
 OTP_WEBAUTHN_ALLOWED_ORIGINS = [PUBLIC_URL]
 # A plain-http PUBLIC_URL other than localhost (a demo on a LAN address) is allowed: browsers
 # then offer no passkeys and people use their authenticator app.
-SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E031"]
+SILENCED_SYSTEM_CHECKS += ["otp_webauthn.E031"]
 INVITATION_VALID_DAYS = env_int("RADBRIDGE_INVITATION_VALID_DAYS", 30)
 ONE_TIME_CODE_VALID_MINUTES = env_int("RADBRIDGE_ONE_TIME_CODE_MINUTES", 10)
 SHARE_CODE_MAX_DAYS = env_int("RADBRIDGE_SHARE_CODE_MAX_DAYS", 90)
