@@ -17,22 +17,17 @@ class WebServer:
     """Django over uvicorn, in the serving process's event loop; with
     `RADBRIDGE_WEB_WORKERS` > 1, more processes share its socket (core/sibling_processes.py).
 
-    Django runs as a WSGI application on a pool of `RADBRIDGE_WEB_THREADS` threads: its
-    ASGI handler runs every synchronous view and middleware in one thread per process, so a
-    request waiting on the database held up all the others, and hopping between the event
-    loop and that thread cost about a millisecond per middleware. A few threads are enough
-    to overlap the database waits; more only queue on the interpreter lock (bench/portal.py,
-    2 processes: worklist p95 213 ms with 8 threads each, 152 ms with 4)."""
+    The application is core/web_app.py's: Django on a pool of `RADBRIDGE_WEB_THREADS`
+    threads, long downloads through its ASGI handler."""
 
     def __init__(self):
         import uvicorn
-        from a2wsgi import WSGIMiddleware
-        from django.core.wsgi import get_wsgi_application
 
-        app = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)
+        from .web_app import WebApplication
+
         config = uvicorn.Config(
-            app, host=settings.BIND_ADDRESS, port=settings.HTTP_PORT,
-            lifespan="off", log_level="warning",
+            WebApplication(settings.WEB_THREADS), host=settings.BIND_ADDRESS,
+            port=settings.HTTP_PORT, lifespan="off", log_level="warning",
         )
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task | None = None

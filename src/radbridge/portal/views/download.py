@@ -26,6 +26,7 @@ from radbridge.clinical.choices import ReportStatus
 from radbridge.clinical.models import ReportVersion
 from radbridge.core import audit
 from radbridge.core.models import AuditEntry
+from radbridge.core.web_app import streams_async
 from radbridge.imaging.models import Instance
 
 from ..phi import reads_phi
@@ -38,8 +39,8 @@ ALLOWANCE_WINDOW = timedelta(hours=1)
 
 
 async def each_in_a_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """The zip for an ASGI server, piece by piece: Django would read a plain iterator to
-    the end, in memory, before sending the first byte."""
+    """The zip through Django's ASGI handler (core/web_app.py), piece by piece: it would
+    read a plain iterator to the end, in memory, before sending the first byte."""
     done = object()
     while (piece := await sync_to_async(next, thread_sensitive=False)(chunks, done)) is not done:
         yield piece
@@ -86,6 +87,7 @@ def too_many(allowance: int, wait: int) -> HttpResponse:
     return response
 
 
+@streams_async  # a slow reader holds no request thread for minutes
 @reads_phi
 @require_GET
 @login_required
@@ -117,7 +119,7 @@ def send_copy(request, order, downloads: QuerySet[AuditEntry], images: QuerySet[
         report_version=report.number if report else None, **audit_detail,
     )
     chunks = zip_stream(members)
-    if isinstance(request, ASGIRequest):  # under an ASGI server an async iterator streams
+    if isinstance(request, ASGIRequest):  # served by `radbridge serve`: streams async
         chunks = each_in_a_thread(chunks)
     response = StreamingHttpResponse(chunks, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{archive_name(order)}"'

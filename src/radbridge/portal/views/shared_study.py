@@ -24,6 +24,7 @@ from radbridge.accounts.models import ShareCode
 from radbridge.accounts.services import shares as share_service
 from radbridge.clinical.models import ReportVersion
 from radbridge.core.models import AuditEntry
+from radbridge.core.web_app import streams_async
 from radbridge.imaging.models import Instance
 
 from ..phi import reads_phi
@@ -93,6 +94,7 @@ def shared_thumbnail(request, share_id: int, instance_id: int):
     return thumbnail_of(picture_among(shared_images(request, share_id), instance_id))
 
 
+@streams_async  # a slow reader holds no request thread for minutes
 @reads_phi
 @require_GET
 @allow_without_second_factor
