@@ -92,6 +92,7 @@ def test_recipient_sees_thumbnails_and_frames_of_the_shared_study(alice):
     assert is_jpeg(client.get(links["thumbnail"]))
     frame = client.get(links["frame"])
     assert is_jpeg(frame) and Image.open(io.BytesIO(frame.content)).size == (16, 16)
+    assert "private" in frame["Cache-Control"] and "no-store" in page["Cache-Control"]
     instance_id, number = data["series"][0]["frames"][2]
     assert is_jpeg(client.get(f"/share/{share.pk}/images/{instance_id}/frames/{number}/"
                               "?window=40,400"))

@@ -50,6 +50,10 @@ def test_patient_opens_the_viewer_and_gets_jpeg_frames(client, alice):
     assert Image.open(io.BytesIO(response.content)).size == (16, 16)
     thumb = client.get(f"/studies/{alice.order.pk}/images/{alice.instance.pk}/thumbnail/")
     assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    # Pictures are kept privately a few minutes (scrolling back is instant); pages never.
+    for picture in (response, thumb):
+        assert picture["Cache-Control"] == "private, max-age=600"
+    assert page["Cache-Control"] == "no-store"
 
 
 def test_opening_the_viewer_is_one_audited_read_not_one_per_frame(client, alice):

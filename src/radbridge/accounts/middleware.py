@@ -165,7 +165,8 @@ class TwoFactorRequiredMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Headers Django does not set itself; pages for signed-in people are never cached."""
+    """Headers Django does not set itself; pages for signed-in people are never cached
+    (unless the view says how: the viewer's frames)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -177,5 +178,7 @@ class SecurityHeadersMiddleware:
         )
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if request.user.is_authenticated or request.path.startswith("/share/"):
-            response["Cache-Control"] = "no-store"
+            # Unless the view chose: the viewer's frames are kept privately for minutes, so
+            # scrolling back through a series does not render every picture again.
+            response.setdefault("Cache-Control", "no-store")
         return response
