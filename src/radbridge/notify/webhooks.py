@@ -69,11 +69,8 @@ def apply_receipt(delivery: Delivery, provider_status: str, delivered: bool | No
     Delivery.objects.filter(id=delivery.id, status__in=MOVABLE).update(**changes)
 
 
-@csrf_exempt
-@require_POST
-def twilio_status(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    if too_large(request):
-        return plain(413, f"status callbacks are at most {MAX_BODY_BYTES} bytes")
+def twilio_signed(request: HttpRequest) -> HttpResponse | None:
+    """None if Twilio signed this request; else the answer that refuses it."""
     token = settings.NOTIFY_TWILIO_AUTH_TOKEN
     if not token:
         return plain(404, "Twilio is not configured here (RADBRIDGE_TWILIO_AUTH_TOKEN)")
@@ -84,9 +81,21 @@ def twilio_status(request: HttpRequest, delivery_id: int) -> HttpResponse:
     if not signature or not any(
         hmac.compare_digest(twilio_signature(token, url, params), signature) for url in urls
     ):
-        log.warning("Twilio status callback for delivery %s with a bad signature", delivery_id)
+        log.warning("Twilio request to %s with a bad signature", request.path)
         return plain(403, "X-Twilio-Signature does not match: check RADBRIDGE_TWILIO_AUTH_TOKEN "
                           "and RADBRIDGE_PUBLIC_URL")
+    return None
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    if too_large(request):
+        return plain(413, f"status callbacks are at most {MAX_BODY_BYTES} bytes")
+    refused = twilio_signed(request)
+    if refused is not None:
+        return refused
+    params = {key: request.POST.get(key, "") for key in request.POST}
     status = params.get("MessageStatus") or params.get("SmsStatus")
     sid = params.get("MessageSid") or params.get("SmsSid")
     if not status or not sid:
