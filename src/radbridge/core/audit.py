@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.db import connections, models, router
+from django.utils import timezone
+
 from .models import AuditEntry
 
 
@@ -88,8 +91,38 @@ def pending(
 
 
 def record_all(entries: list[AuditEntry]) -> None:
-    if entries:
-        AuditEntry.objects.bulk_create(entries)
+    """Save `pending` entries in one INSERT, values prepared as the ORM would store them.
+
+    Not bulk_create: preparing every field of every object through the ORM cost about a
+    millisecond per 25 entries (a worklist page writes 25, a DICOM batch up to 64), while
+    only the time and the detail need it."""
+    if not entries:
+        return
+    now = timezone.now()
+    database = connections[router.db_for_write(AuditEntry)]
+    rows = []
+    for entry in entries:
+        entry.at = now
+        rows.extend(
+            field.get_db_prep_save(getattr(entry, field.attname), database) if prepared
+            else getattr(entry, field.attname)
+            for field, prepared in _WRITTEN
+        )
+    table = database.ops.quote_name(AuditEntry._meta.db_table)
+    columns = ", ".join(database.ops.quote_name(field.column) for field, _ in _WRITTEN)
+    one_row = f"({', '.join(['%s'] * len(_WRITTEN))})"
+    with database.cursor() as cursor:
+        for start in range(0, len(entries), _ROWS_PER_INSERT):
+            count = min(_ROWS_PER_INSERT, len(entries) - start)
+            values = rows[start * len(_WRITTEN):(start + count) * len(_WRITTEN)]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES "
+                           + ", ".join([one_row] * count), values)
+
+
+# Every column but the id, and whether its value needs the ORM's preparation.
+_WRITTEN = [(field, isinstance(field, models.DateTimeField | models.JSONField))
+            for field in AuditEntry._meta.concrete_fields if not field.primary_key]
+_ROWS_PER_INSERT = 500  # SQLite allows 32,766 parameters in one statement
 
 
 READ_PREFIX = "read."
