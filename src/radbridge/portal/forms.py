@@ -24,6 +24,30 @@ def end_of_day(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
 
 
+class DayRangeForm(forms.Form):
+    """A search form's optional "From" and "To" days (shown after its own fields)."""
+
+    first_day = forms.DateField(label="From", widget=DATE_INPUT, required=False)
+    last_day = forms.DateField(label="To", widget=DATE_INPUT, required=False)
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and first > last:
+            raise forms.ValidationError("“From” must be on or before “To”: swap the dates.")
+        return data
+
+    def within_days(self, rows, field: str):
+        """`rows` whose `field` falls in the days chosen, as time bounds so that the field's
+        index serves the range."""
+        first, last = self.cleaned_data["first_day"], self.cleaned_data["last_day"]
+        if first:
+            rows = rows.filter(**{f"{field}__gte": start_of_day(first)})
+        if last:
+            rows = rows.filter(**{f"{field}__lt": start_of_day(last + timedelta(days=1))})
+        return rows
+
+
 class LoginForm(AuthenticationForm):
     """Django's login form; integration accounts (API only) may not sign in here."""
 

@@ -9,7 +9,6 @@ Rows with a problem (not released, a failed C-STORE, a reason noted) stand out.
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
 
 from django import forms
 from django.core.paginator import Paginator
@@ -20,29 +19,21 @@ from radbridge.imaging.associations import PROBLEM, summary
 from radbridge.imaging.choices import AssociationOutcome
 from radbridge.imaging.models import DicomAssociation
 
-from ..forms import DATE_INPUT, start_of_day
+from ..forms import DayRangeForm
 from .util import is_htmx, needs_permission
 
 PAGE_SIZE = 50
 OK, PROBLEMS = "ok", "problems"
 
 
-class AssociationSearchForm(forms.Form):
+class AssociationSearchForm(DayRangeForm):
     calling_ae_title = forms.CharField(label="Calling AE", max_length=16, required=False,
                                        help_text="e.g. CT01, or CT for every CT…")
     peer_address = forms.CharField(label="Address", max_length=45, required=False,
                                    help_text="e.g. 10.1.2.3, or 10.1.2. for the network")
     outcome = forms.ChoiceField(label="Outcome", required=False, choices=[
         ("", "Any"), (OK, "OK"), (PROBLEMS, "Problems"), *AssociationOutcome.choices])
-    first_day = forms.DateField(label="From", widget=DATE_INPUT, required=False)
-    last_day = forms.DateField(label="To", widget=DATE_INPUT, required=False)
-
-    def clean(self):
-        data = super().clean()
-        first, last = data.get("first_day"), data.get("last_day")
-        if first and last and first > last:
-            raise forms.ValidationError("“From” must be on or before “To”: swap the dates.")
-        return data
+    field_order = ["calling_ae_title", "peer_address", "outcome"]
 
     def filter(self, rows):
         data = self.cleaned_data
@@ -56,12 +47,7 @@ class AssociationSearchForm(forms.Form):
             rows = rows.filter(PROBLEM)
         elif data["outcome"]:
             rows = rows.filter(outcome=data["outcome"])
-        # Day bounds as times, so the started_at index serves the range.
-        if data["first_day"]:
-            rows = rows.filter(started_at__gte=start_of_day(data["first_day"]))
-        if data["last_day"]:
-            rows = rows.filter(started_at__lt=start_of_day(data["last_day"] + timedelta(days=1)))
-        return rows
+        return self.within_days(rows, "started_at")
 
 
 def address_query(text: str) -> Q:

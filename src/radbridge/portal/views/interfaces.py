@@ -31,7 +31,7 @@ from radbridge.hl7.models import InboundMessage, OutboundMessage
 from radbridge.imaging.models import Instance, Study
 
 from .. import navigation
-from ..forms import DATE_INPUT, start_of_day
+from ..forms import DayRangeForm
 from ..phi import reads_phi
 from .util import is_htmx, needs_permission
 
@@ -40,7 +40,7 @@ PAGE_SIZE = 50
 REPLAY_ALL_LIMIT = 1000  # one request's worth; the CLI replays any number
 
 
-class JournalSearchForm(forms.Form):
+class JournalSearchForm(DayRangeForm):
     control_id = forms.CharField(label="Control ID", max_length=200, required=False)
     message_type = forms.CharField(label="Type", max_length=30, required=False,
                                    help_text="e.g. ORU^R01, or ORU for every ORU")
@@ -48,15 +48,7 @@ class JournalSearchForm(forms.Form):
     status = forms.ChoiceField(label="Status", required=False,
                                choices=[("", "Any"), *((value, value.capitalize())
                                                        for value in InboundStatus.values)])
-    first_day = forms.DateField(label="From", widget=DATE_INPUT, required=False)
-    last_day = forms.DateField(label="To", widget=DATE_INPUT, required=False)
-
-    def clean(self):
-        data = super().clean()
-        first, last = data.get("first_day"), data.get("last_day")
-        if first and last and first > last:
-            raise forms.ValidationError("“From” must be on or before “To”: swap the dates.")
-        return data
+    field_order = ["control_id", "message_type", "sender", "status"]
 
     def filter(self, rows):
         data = self.cleaned_data
@@ -68,12 +60,7 @@ class JournalSearchForm(forms.Form):
             rows = rows.filter(sender_key__icontains=data["sender"].strip())
         if data["status"]:
             rows = rows.filter(status=data["status"])
-        # Day bounds as times, so the received_at index serves the range.
-        if data["first_day"]:
-            rows = rows.filter(received_at__gte=start_of_day(data["first_day"]))
-        if data["last_day"]:
-            rows = rows.filter(received_at__lt=start_of_day(data["last_day"] + timedelta(days=1)))
-        return rows
+        return self.within_days(rows, "received_at")
 
 
 @needs_permission("hl7.view_inboundmessage")
