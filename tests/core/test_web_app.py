@@ -5,8 +5,6 @@ everything else to the WSGI thread pool."""
 import io
 import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 import zipfile
@@ -15,10 +13,10 @@ import pytest
 
 from radbridge.core.web_app import streams
 from tests.hl7.ris import free_port
-from tests.hl7.test_crash_safety import database_url
 from tests.imaging.conftest import dicom_storage_dir  # noqa: F401 - the files in tmp_path
 from tests.imaging.helpers import receive
 from tests.notify.conftest import wait_for
+from tests.processes import start_serve
 from tests.scenarios import patient_record
 
 
@@ -48,12 +46,8 @@ def test_a_stalled_download_holds_no_request_thread(client, tmp_path, actor,
     client.force_login(record.user)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url(), "RADBRIDGE_HOME": str(tmp_path),
-           "RADBRIDGE_HTTP_PORT": str(port), "RADBRIDGE_WEB_THREADS": "1",
-           "RADBRIDGE_DICOM_STORAGE": str(dicom_storage_dir)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "radbridge.cli", "serve", "--role", "web", "--no-migrate"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_serve("web", tmp_path, HTTP_PORT=str(port), WEB_THREADS="1",
+                         DICOM_STORAGE=str(dicom_storage_dir))
     try:
         assert wait_for(lambda: answers(port, "/health") == 200, timeout=60)
         with socket.create_connection(("127.0.0.1", port)) as phone:

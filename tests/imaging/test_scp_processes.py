@@ -4,43 +4,18 @@ is started again, and SIGTERM stops them all."""
 
 import os
 import signal
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from radbridge.core.models import Heartbeat
 from radbridge.imaging.models import DicomAssociation, Instance
 from tests.hl7.ris import free_port
-from tests.hl7.test_crash_safety import database_url
 from tests.notify.conftest import wait_for
+from tests.processes import is_running, serving_pids, start_serve
 
 from .conftest import copy_with_new_uids, dcmtk, sample, stored_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def dicom_pids() -> set[int]:
-    return set(Heartbeat.objects.filter(role="dicom").values_list("pid", flat=True))
-
-
-def is_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def start_dicom(tmp_path, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url(), "RADBRIDGE_HOME": str(tmp_path),
-           "RADBRIDGE_DICOM_PORT": str(port), "RADBRIDGE_DICOM_WORKERS": str(workers),
-           "RADBRIDGE_AUDIT_SEAL_SECONDS": "0", "RADBRIDGE_DICOM_STORAGE": str(tmp_path / "dicom")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "radbridge.cli", "serve", "--role", "dicom", "--no-migrate"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
 
 
 def test_dicom_workers_share_one_port_store_once_restart_and_stop_together(tmp_path):
@@ -51,9 +26,10 @@ def test_dicom_workers_share_one_port_store_once_restart_and_stop_together(tmp_p
         folder.mkdir()
         studies.append([copy_with_new_uids(sample("CT_small.dcm"), folder / f"{n}.dcm")
                         for n in range(3)])
-    server = start_dicom(tmp_path, port, workers=2)
+    server = start_serve("dicom", tmp_path, DICOM_PORT=str(port), DICOM_WORKERS="2",
+                         DICOM_STORAGE=str(tmp_path / "dicom"))
     try:
-        assert wait_for(lambda: len(dicom_pids()) == 2, timeout=60), "two DICOM processes"
+        assert wait_for(lambda: len(serving_pids("dicom")) == 2, timeout=60), "two DICOM processes"
 
         def send(files):
             return dcmtk("storescu", "-aec", "RADBRIDGE", "127.0.0.1", str(port),
@@ -66,10 +42,11 @@ def test_dicom_workers_share_one_port_store_once_restart_and_stop_together(tmp_p
         assert len(stored_files(tmp_path / "dicom")) == 12
         assert wait_for(lambda: DicomAssociation.objects.count() == 4, timeout=30)
 
-        first = dicom_pids()
+        first = serving_pids("dicom")
         child = next(pid for pid in first if pid != server.pid)
         os.kill(child, signal.SIGKILL)
-        assert wait_for(lambda: len(dicom_pids() - first) == 1, timeout=60), "not restarted"
+        restarted = wait_for(lambda: len(serving_pids("dicom") - first) == 1, timeout=60)
+        assert restarted, "not restarted"
         assert dcmtk("echoscu", "-aec", "RADBRIDGE", "127.0.0.1", str(port)).returncode == 0
         # The same instances again, after the restart: answered success, stored once.
         assert send(studies[0]).returncode == 0
@@ -78,4 +55,4 @@ def test_dicom_workers_share_one_port_store_once_restart_and_stop_together(tmp_p
         assert server.wait(60) == 0
     finally:
         server.kill()
-    assert not any(is_running(pid) for pid in dicom_pids() - {server.pid})
+    assert not any(is_running(pid) for pid in serving_pids("dicom") - {server.pid})
