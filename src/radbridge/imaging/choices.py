@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from .wire import record
+
 
 class Reconciliation(models.TextChoices):
     MATCHED = "matched", "Matched to its order"
@@ -28,11 +30,11 @@ class RenderState(models.TextChoices):
 
 
 class AssociationOutcome(models.TextChoices):
-    """How a DICOM association ended (the wire layer's record.py names the same values)."""
+    """How a DICOM association ended: the wire layer's values, with their labels."""
 
-    RELEASED = "released", "Released"
-    ABORTED_BY_PEER = "aborted_by_peer", "Aborted by the sender"
-    ABORTED = "aborted", "Aborted by RadBridge"
-    REJECTED = "rejected", "Rejected"
-    REFUSED = "refused", "Refused"
-    TIMED_OUT = "timed_out", "Timed out"
+    RELEASED = record.RELEASED, "Released"
+    ABORTED_BY_PEER = record.ABORTED_BY_PEER, "Aborted by the sender"
+    ABORTED = record.ABORTED, "Aborted by RadBridge"
+    REJECTED = record.REJECTED, "Rejected"
+    REFUSED = record.REFUSED, "Refused"
+    TIMED_OUT = record.TIMED_OUT, "Timed out"
