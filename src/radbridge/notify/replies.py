@@ -14,11 +14,9 @@ so we reply with an empty TwiML document (no second answer).
 
 from __future__ import annotations
 
-import hmac
 import logging
 import string
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -26,12 +24,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from radbridge.core import audit
-from radbridge.core.audit import Actor, acting_as
+from radbridge.core.audit import acting_as
 
 from .choices import WAITING, Channel, ChannelChoice, DeliveryStatus
 from .models import ContactPreference, Delivery
 from .recipients import normalise_phone
-from .webhooks import MAX_BODY_BYTES, clicksend_receipts, plain, too_large, twilio_signed
+from .webhooks import (
+    MAX_BODY_BYTES,
+    clicksend_rows,
+    clicksend_token_ok,
+    plain,
+    provider_actor,
+    too_large,
+    twilio_signed,
+)
 
 # The words carriers and providers treat as opt-out and opt-in (CTIA; Twilio's defaults),
 # with French, German and Spanish ones.
@@ -95,11 +101,6 @@ def change_preference(patient_id: int | None, practitioner_id: int | None, stop:
                  patient_id=patient_id, changed=changed, reason=f"SMS reply {word.upper()}")
 
 
-def provider_actor(request: HttpRequest, provider: str) -> Actor:
-    return Actor(name=f"provider:{provider}", role="provider",
-                 source_address=request.META.get("REMOTE_ADDR", ""))
-
-
 @csrf_exempt
 @require_POST
 def twilio_incoming(request: HttpRequest) -> HttpResponse:
@@ -121,11 +122,10 @@ def twilio_incoming(request: HttpRequest) -> HttpResponse:
 def clicksend_incoming(request: HttpRequest, token: str) -> HttpResponse:
     if too_large(request):
         return plain(413, f"incoming messages are at most {MAX_BODY_BYTES} bytes")
-    expected = settings.NOTIFY_CLICKSEND_WEBHOOK_TOKEN
-    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+    if not clicksend_token_ok(token):
         return plain(404, "no such inbound URL")
     try:
-        messages = clicksend_receipts(request)  # the same shapes: form data or JSON
+        messages = clicksend_rows(request)
     except (ValueError, UnicodeDecodeError, AttributeError) as error:
         return plain(400, f"the message is not readable JSON or form data: {error}")
     done = []

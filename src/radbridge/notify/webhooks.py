@@ -49,6 +49,11 @@ def plain(status: int, text: str) -> HttpResponse:
     return HttpResponse(text + "\n", status=status, content_type="text/plain; charset=utf-8")
 
 
+def provider_actor(request: HttpRequest, provider: str) -> Actor:
+    return Actor(name=f"provider:{provider}", role="provider",
+                 source_address=request.META.get("REMOTE_ADDR", ""))
+
+
 def too_large(request: HttpRequest) -> bool:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
@@ -100,8 +105,7 @@ def twilio_status(request: HttpRequest, delivery_id: int) -> HttpResponse:
     sid = params.get("MessageSid") or params.get("SmsSid")
     if not status or not sid:
         return plain(400, "MessageStatus and MessageSid are required")
-    with acting_as(Actor(name="provider:twilio", role="provider",
-                         source_address=request.META.get("REMOTE_ADDR", ""))):
+    with acting_as(provider_actor(request, "twilio")):
         delivery = Delivery.objects.filter(id=delivery_id).first()
         if delivery is None or delivery.provider_message_id not in ("", sid):
             return plain(200, "no such message here; ignored")
@@ -112,14 +116,22 @@ def twilio_status(request: HttpRequest, delivery_id: int) -> HttpResponse:
     return plain(200, "ok")
 
 
-def clicksend_receipts(request: HttpRequest) -> list[dict]:
+def clicksend_rows(request: HttpRequest) -> list[dict]:
+    """What ClickSend POSTs (receipts, inbound messages) as rows: form data is one row; JSON
+    is one object, a list of them, or {"data": [...]}."""
     if request.content_type == "application/json":
         data = json.loads(request.body.decode("utf-8"))
         rows = data if isinstance(data, list) else data.get("data", [data])
         if not all(isinstance(row, dict) for row in rows):
-            raise ValueError("each receipt must be a JSON object")
+            raise ValueError("each item must be a JSON object")
         return rows
     return [{key: request.POST.get(key, "") for key in request.POST}]
+
+
+def clicksend_token_ok(token: str) -> bool:
+    """ClickSend signs nothing: its URLs carry RADBRIDGE_CLICKSEND_WEBHOOK_TOKEN."""
+    expected = settings.NOTIFY_CLICKSEND_WEBHOOK_TOKEN
+    return bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
 
 
 def clicksend_outcome(code: str, status: str) -> bool | None:
@@ -134,15 +146,13 @@ def clicksend_outcome(code: str, status: str) -> bool | None:
 def clicksend_receipt(request: HttpRequest, token: str) -> HttpResponse:
     if too_large(request):
         return plain(413, f"delivery receipts are at most {MAX_BODY_BYTES} bytes")
-    expected = settings.NOTIFY_CLICKSEND_WEBHOOK_TOKEN
-    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+    if not clicksend_token_ok(token):
         return plain(404, "no such receipt URL")
     try:
-        receipts = clicksend_receipts(request)
+        receipts = clicksend_rows(request)
     except (ValueError, UnicodeDecodeError, AttributeError) as error:
         return plain(400, f"the receipt is not readable JSON or form data: {error}")
-    with acting_as(Actor(name="provider:clicksend", role="provider",
-                         source_address=request.META.get("REMOTE_ADDR", ""))):
+    with acting_as(provider_actor(request, "clicksend")):
         for receipt in receipts:
             message_id = str(receipt.get("message_id") or receipt.get("messageid") or "")
             key = str(receipt.get("custom_string") or "")
